@@ -1,0 +1,154 @@
+import * as t from 'io-ts';
+import { bucketNameProblem } from '../naming';
+import { Refusal, leaf } from './codec';
+import { describe } from './problem';
+
+/** The leaf codecs of a dataset file. Names read as "expected <name>". */
+
+const isString = (u: unknown): u is string => typeof u === 'string';
+const isBoolean = (u: unknown): u is boolean => typeof u === 'boolean';
+
+const PLACEHOLDER = /<<[^>]*>>|<<|>>/;
+
+/** Any text field: present, not blank, and not a template placeholder such as `<<new_project>>`. */
+function text(what: string, refine: (s: string) => string | Refusal = (s) => s): t.Type<string, string, unknown> {
+  return leaf(what, isString, (u) => {
+    if (typeof u !== 'string') return new Refusal(`expected ${what}, found ${describe(u)}`);
+    const s = u.trim();
+    if (s === '') return new Refusal(`expected ${what}, found an empty string`);
+    const placeholder = s.match(PLACEHOLDER);
+    if (placeholder) {
+      return new Refusal(`expected ${what}, found the template placeholder ${JSON.stringify(s)}: replace it`);
+    }
+    return refine(s);
+  });
+}
+
+const DATASET_NAME = 'a dataset name (lower case letters, digits and underscores, starting with a letter)';
+
+export const datasetName = text(DATASET_NAME, (s) => {
+  const found = `expected ${DATASET_NAME}, found ${JSON.stringify(s)}`;
+  const stem = s.replace(/\.(ya?ml)$/i, '');
+  if (stem !== s) return new Refusal(`${found}: the name is the file name without ".yaml"; write "name: ${stem}"`);
+  if (/^[a-z][a-z0-9_]*$/.test(s)) return s;
+  const fixed = s.toLowerCase().replace(/[-\s.]+/g, '_');
+  if (s.includes('-')) return new Refusal(`${found}: hyphens are not allowed; use underscores: "${fixed}"`);
+  if (/[A-Z]/.test(s)) return new Refusal(`${found}: capitals are not allowed; use lower case: "${fixed}"`);
+  if (!/^[a-z]/.test(s)) return new Refusal(`${found}: it must start with a lower case letter`);
+  const bad = s.match(/[^a-z0-9_]/)![0];
+  return new Refusal(`${found}: ${JSON.stringify(bad)} is not allowed`);
+});
+
+export const bucketName = text('an S3 bucket name', (s) => {
+  const found = `expected an S3 bucket name, found ${JSON.stringify(s)}`;
+  const arn = s.match(/^arn:aws[\w-]*:s3:::([^/]*)(\/.*)?$/);
+  if (arn) return new Refusal(`${found}: remove the "arn:aws:s3:::" prefix and write "bucket: ${arn[1]}"`);
+  const url = s.match(/^s3:\/\/([^/]*)(\/.*)?$/);
+  if (url) return new Refusal(`${found}: remove the "s3://" prefix and write "bucket: ${url[1]}"`);
+  if (s.includes('/')) {
+    return new Refusal(`${found}: give the bucket name only; exports keep their path under the dataset folder`);
+  }
+  const problem = bucketNameProblem(s);
+  return problem ? new Refusal(`${found}: a bucket name ${problem}`) : s;
+});
+
+const USERNAME = 'a platform username such as "alpha_user_jbloggs"';
+
+export const username = text(USERNAME, (s) => {
+  const found = `expected ${USERNAME}, found ${JSON.stringify(s)}`;
+  const fromArn = s.match(/^arn:aws:iam::\d*:role\/(?:.*\/)?(alpha_user_[^/]+)$/);
+  if (fromArn) return new Refusal(`${found}: give the username alone: "${fromArn[1]}"`);
+  if (!s.startsWith('alpha_user_')) return new Refusal(`${found}: platform usernames start with "alpha_user_"`);
+  const id = s.slice('alpha_user_'.length);
+  if (!/^[A-Za-z0-9-]+$/.test(id)) {
+    return new Refusal(`${found}: after "alpha_user_" only letters, digits and hyphens are allowed`);
+  }
+  // The username is an IAM role name: at most 64 characters.
+  if (s.length > 64) return new Refusal(`${found}: it is ${s.length} characters long; IAM allows 64`);
+  return s;
+});
+
+export const paperwork = text('a link to or reference of the DPIA or data sharing agreement');
+
+export const flag = leaf('true or false', isBoolean, (u) => {
+  if (typeof u === 'boolean') return u;
+  const found = `expected true or false, found ${describe(u)}`;
+  if (Array.isArray(u) && u.length === 1 && typeof u[0] === 'boolean') {
+    return new Refusal(`${found}: write ${u[0]} without brackets`);
+  }
+  if (typeof u === 'string' && /^(true|false|yes|no|on|off)$/i.test(u.trim())) {
+    const value = /^(true|yes|on)$/i.test(u.trim());
+    return new Refusal(`${found}: write ${value} without quotes (YAML 1.2 reads yes/no/on/off as text)`);
+  }
+  return new Refusal(found);
+});
+
+export const TRANSFER_MODES = ['copy', 'stream'] as const;
+export type TransferMode = (typeof TRANSFER_MODES)[number];
+
+export const transferMode = leaf(
+  '"copy" or "stream"',
+  (u): u is TransferMode => TRANSFER_MODES.includes(u as TransferMode),
+  (u) => {
+    const s = typeof u === 'string' ? u.trim().toLowerCase() : u;
+    if (TRANSFER_MODES.includes(s as TransferMode)) return s as TransferMode;
+    return new Refusal(`expected "copy" (server-side copy, the default) or "stream", found ${describe(u)}`);
+  },
+);
+
+const ROLE_ARN = 'an IAM role ARN such as "arn:aws:iam::123456789012:role/reader"';
+
+export const roleArn = text(ROLE_ARN, (s) => {
+  const found = `expected ${ROLE_ARN}, found ${JSON.stringify(s)}`;
+  if (/^arn:aws[\w-]*:s3:/.test(s)) {
+    return new Refusal(`${found}: that is an S3 bucket ARN; pull_arns lists the IAM roles that will read the bucket`);
+  }
+  if (s.includes('*')) return new Refusal(`${found}: wildcards are not allowed; list each role`);
+  const sts = s.match(/^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//);
+  if (sts) {
+    return new Refusal(`${found}: that is a role session; use the role itself: "arn:aws:iam::${sts[1]}:role/${sts[2]}"`);
+  }
+  const iam = s.match(/^arn:aws:iam::([^:]*):([a-z-]+)\/(.+)$/);
+  if (!iam) return new Refusal(found);
+  const [, account, type, rest] = iam;
+  if (!/^\d{12}$/.test(account)) return new Refusal(`${found}: the account ID must be 12 digits`);
+  if (type !== 'role') return new Refusal(`${found}: that is an IAM ${type}; only roles can be granted access`);
+  const parts = rest.split('/');
+  const bad = parts.find((p) => !/^[\w+=,.@-]{1,64}$/.test(p));
+  if (bad !== undefined) {
+    return new Refusal(`${found}: role names and paths use letters, digits and +=,.@_- (1 to 64 characters each)`);
+  }
+  return s;
+});
+
+/** A non-empty list without repeats; the repeat is reported where it stands. */
+export function list<C extends t.Mixed>(item: C, what: string): t.Type<t.TypeOf<C>[], t.TypeOf<C>[], unknown> {
+  return new t.Type<t.TypeOf<C>[], t.TypeOf<C>[], unknown>(
+    `a list of ${what}`,
+    (u): u is t.TypeOf<C>[] => Array.isArray(u) && u.every(item.is),
+    (u, c) => {
+      if (!Array.isArray(u)) {
+        const hint = typeof u === 'string' ? ': put each on its own line starting with "- "' : '';
+        return t.failure(u, c, `expected a list of ${what}, found ${describe(u)}${hint}`);
+      }
+      if (u.length === 0) return t.failure(u, c, `expected at least one of ${what}, found an empty list`);
+      const errors: t.ValidationError[] = [];
+      const out: t.TypeOf<C>[] = [];
+      const seen = new Map<unknown, number>();
+      u.forEach((value, i) => {
+        const context = t.appendContext(c, String(i), item, value);
+        const first = seen.get(value);
+        if (first !== undefined) {
+          errors.push({ value, context, message: `${describe(value)} is listed twice (first as item ${first + 1})` });
+          return;
+        }
+        seen.set(value, i);
+        const result = item.validate(value, context);
+        if (result._tag === 'Left') errors.push(...result.left);
+        else out.push(result.right);
+      });
+      return errors.length > 0 ? t.failures(errors) : t.success(out);
+    },
+    t.identity,
+  );
+}

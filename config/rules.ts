@@ -1,0 +1,62 @@
+import {
+  MAX_ROLE_NAME_LENGTH,
+  bucketNameProblem,
+  exporterName,
+  pullBucketName,
+  type PlatformSettings,
+} from '../naming';
+import type { PullDataset, PushDataset } from './datasets';
+import type { Path } from './yaml-source';
+
+/**
+ * Rules a single field cannot express: they depend on the file name, the platform settings, or names derived from
+ * the dataset. Pure: they return what is wrong and at which field; the loader locates and reports it.
+ */
+export interface RuleViolation {
+  readonly path: Path;
+  readonly message: string;
+}
+
+function nameMatchesFile(name: string, fileStem: string): RuleViolation[] {
+  if (name === fileStem) return [];
+  return [
+    {
+      path: ['name'],
+      message: `expected "${fileStem}" (the file's name without .yaml), found "${name}": make the name and the file name the same`,
+    },
+  ];
+}
+
+export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings): RuleViolation[] {
+  const out = nameMatchesFile(d.name, fileStem);
+  const role = exporterName(d.name);
+  if (role.length > MAX_ROLE_NAME_LENGTH) {
+    const max = d.name.length - (role.length - MAX_ROLE_NAME_LENGTH);
+    out.push({
+      path: ['name'],
+      message: `is too long: the exporter role "${role}" would have ${role.length} characters and IAM allows ${MAX_ROLE_NAME_LENGTH}; use at most ${max} characters`,
+    });
+  }
+  if (d.bucket === s.exportBucket) {
+    out.push({
+      path: ['bucket'],
+      message: `expected the receiving bucket, found the export bucket "${s.exportBucket}" itself: every file would be exported back into it`,
+    });
+  }
+  return out;
+}
+
+export function pullRules(d: PullDataset, fileStem: string, s: PlatformSettings): RuleViolation[] {
+  const out = nameMatchesFile(d.name, fileStem);
+  const bucket = pullBucketName(s, d.name);
+  const problem = bucketNameProblem(bucket);
+  if (problem) {
+    out.push({ path: ['name'], message: `gives the bucket name "${bucket}", which ${problem}` });
+  } else if (bucket === s.exportBucket) {
+    out.push({
+      path: ['name'],
+      message: `gives the bucket name "${bucket}", which is the export bucket's: choose another name`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,164 @@
+import { CORE_SCHEMA, EVENT_ID, SCALAR_STYLE, constructFromEvents, getScalarValue, parseEvents, YAMLException } from 'js-yaml';
+import type { Event } from 'js-yaml';
+
+/** 1-based, as editors and GitHub annotations count. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A path into the document: mapping keys and sequence indexes, e.g. ['users', 1]. */
+export type Path = readonly (string | number)[];
+
+export interface ParsedYaml {
+  readonly value: unknown;
+  /**
+   * Where a path's key (for mapping entries) or value starts. A path that is not in the document (a missing field)
+   * resolves to its nearest ancestor, so every problem has a place to point at.
+   */
+  locate(path: Path, part?: 'key' | 'value'): Position;
+}
+
+export class YamlSyntaxError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly position: Position,
+  ) {
+    super(reason);
+  }
+}
+
+/** Only one document per dataset file: a second `---` is almost always a pasted second dataset. */
+export function parseYaml(source: string, filename: string): ParsedYaml {
+  let events: Event[];
+  let documents: unknown[];
+  try {
+    events = parseEvents(source, { filename });
+    documents = constructFromEvents(events, { source, filename, schema: CORE_SCHEMA, maxAliases: 100 });
+  } catch (e) {
+    if (e instanceof YAMLException && e.mark) {
+      throw new YamlSyntaxError(e.reason, { line: e.mark.line + 1, column: e.mark.column + 1 });
+    }
+    throw e;
+  }
+  if (documents.length > 1) {
+    throw new YamlSyntaxError('holds more than one YAML document (a second "---"): one dataset per file', {
+      line: 1,
+      column: 1,
+    });
+  }
+  const toPosition = lineIndex(source);
+  const offsets = indexOffsets(source, events);
+  return {
+    value: documents.length === 0 ? null : documents[0],
+    locate(path, part = 'value') {
+      for (let n = path.length; n >= 0; n--) {
+        const entry = offsets.get(pathKey(path.slice(0, n)));
+        if (!entry) continue;
+        const offset = n === path.length && part === 'key' && entry.key !== undefined ? entry.key : entry.value;
+        return toPosition(offset);
+      }
+      return { line: 1, column: 1 };
+    },
+  };
+}
+
+const pathKey = (path: Path): string => path.join('\u0000');
+
+interface Offsets {
+  key?: number;
+  value: number;
+}
+
+/**
+ * Walks the parser's flat event stream once, recording where each path's key and value begin. Only the first
+ * document is indexed (parseYaml refuses more).
+ */
+function indexOffsets(source: string, events: Event[]): Map<string, Offsets> {
+  const offsets = new Map<string, Offsets>();
+  // One frame per open collection: its path, whether it is a mapping, and (mappings) the key awaiting its value.
+  type Frame = {
+    path: (string | number)[];
+    start: number;
+    mapping: boolean;
+    index: number;
+    key?: { name: string; offset: number };
+  };
+  const stack: Frame[] = [];
+  let rootSeen = false;
+
+  // An empty value (`paperwork:`) has no offset of its own: point at its key, or at its collection.
+  const place = (at: number): (string | number)[] | undefined => {
+    const top = stack[stack.length - 1];
+    const start = at >= 0 ? at : (top?.key?.offset ?? top?.start ?? 0);
+    if (!top) {
+      if (rootSeen) return undefined;
+      rootSeen = true;
+      offsets.set(pathKey([]), { value: start });
+      return [];
+    }
+    if (top.mapping) {
+      if (!top.key) return undefined; // a key itself; handled by the caller
+      const path = [...top.path, top.key.name];
+      offsets.set(pathKey(path), { key: top.key.offset, value: start });
+      top.key = undefined;
+      return path;
+    }
+    const path = [...top.path, top.index++];
+    offsets.set(pathKey(path), { value: start });
+    return path;
+  };
+
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const top = stack[stack.length - 1];
+        // A collection used as a mapping key: index nothing inside it, but keep the stack balanced.
+        const isKey = top !== undefined && top.mapping && !top.key;
+        const path = isKey ? undefined : place(event.start);
+        stack.push({ path: path ?? ['\u0001'], start: event.start, mapping: event.type === EVENT_ID.MAPPING, index: 0 });
+        if (isKey) top.key = { name: '\u0001', offset: event.start };
+        break;
+      }
+      case EVENT_ID.SCALAR:
+      case EVENT_ID.ALIAS: {
+        // Quoted scalars' offsets start inside the quotes; people expect the quote itself.
+        const quoted =
+          event.type === EVENT_ID.SCALAR &&
+          (event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED);
+        const start = event.type === EVENT_ID.SCALAR ? event.valueStart - (quoted ? 1 : 0) : event.anchorStart - 1;
+        const top = stack[stack.length - 1];
+        if (top?.mapping && !top.key) {
+          const name = event.type === EVENT_ID.SCALAR ? getScalarValue(source, event) : '\u0001';
+          top.key = { name, offset: start };
+        } else {
+          place(start);
+        }
+        break;
+      }
+      case EVENT_ID.POP:
+        stack.pop();
+        break;
+      default:
+        break;
+    }
+  }
+  return offsets;
+}
+
+/** Offset → 1-based line and column, by binary search over line starts. */
+function lineIndex(source: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo] + 1 };
+  };
+}

@@ -1,0 +1,3 @@
+export * from './settings';
+export * from './names';
+export { bucketNameProblem } from './bucket-name';
