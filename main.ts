@@ -1,15 +1,32 @@
+import * as path from 'node:path';
 import { App } from 'cdktf';
-import { datasetsRoot, formatProblem, loadDatasets } from './config';
-import { DEFAULT_SETTINGS } from './naming';
+import { PROJECT_ROOT, datasetsRoot, formatProblem, loadDatasets } from './config';
+import { resolveSettings } from './settings';
+import { bundleLambda } from './packaging/lambda-bundle';
 import { buildApp } from './stacks/app';
 
-// Validation comes first: a single invalid dataset file stops synthesis before anything is written.
-const settings = DEFAULT_SETTINGS;
-const { datasets, problems } = loadDatasets([datasetsRoot()], { settings });
-if (problems.length > 0) {
-  for (const p of problems) console.error(formatProblem(p));
-  console.error(`\nNothing was synthesized: fix the ${problems.length} problem(s) above (npm run validate checks again).`);
+/** Settings and dataset files are checked before anything is built or written; any problem stops synthesis. */
+function fail(lines: string[], summary: string): never {
+  for (const line of lines) console.error(line);
+  console.error(`\nNothing was synthesized: ${summary}`);
   process.exit(1);
 }
-const app = buildApp(new App(), datasets, settings);
-app.synth();
+
+// The cdktf CLI passes cdktf.json's "context" (and any overrides) in this variable, which App would read too; reading
+// it here lets settings be checked before App creates its output directory.
+const context = JSON.parse(process.env.CDKTF_CONTEXT_JSON ?? '{}') as Record<string, unknown>;
+const { settings, problems: settingProblems } = resolveSettings(process.env, (key) => context[key]);
+if (!settings) fail(settingProblems, 'fix the settings above (see "Settings" in README.md).');
+
+const { datasets, problems } = loadDatasets([datasetsRoot()], { settings: settings.platform });
+if (problems.length > 0) {
+  fail(problems.map(formatProblem), `fix the ${problems.length} problem(s) above (npm run validate checks again).`);
+}
+
+const app = new App();
+const artifact = bundleLambda({
+  entry: 'functions/exporter/handler.ts',
+  projectRoot: PROJECT_ROOT,
+  outDir: path.join(app.outdir, 'build'),
+});
+buildApp(app, datasets, settings, artifact).synth();

@@ -3,20 +3,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Runs main.ts as `cdktf synth` does (the app command), in a scratch directory. */
-function synth(datasets: Record<string, string>) {
+/** Runs the app command of cdktf.json, as `cdktf synth` does, on datasets in a scratch directory. */
+function synth(datasets: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-exports-synth-'));
   fs.mkdirSync(path.join(dir, 'push_datasets'));
   fs.mkdirSync(path.join(dir, 'pull_datasets'));
   for (const [file, text] of Object.entries(datasets)) fs.writeFileSync(path.join(dir, file), text);
   const root = path.resolve(__dirname, '..');
-  const r = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(root, 'main.ts')], {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'cdktf-app.js')], {
     cwd: root,
-    env: { ...process.env, EXPORTS_DATASETS_DIR: dir, CDKTF_OUTDIR: path.join(dir, 'cdktf.out') },
+    env: { ...process.env, EXPORTS_DATASETS_DIR: dir, CDKTF_OUTDIR: path.join(dir, 'cdktf.out'), ...env },
     encoding: 'utf8',
   });
   const stacks = path.join(dir, 'cdktf.out', 'stacks');
-  return { ...r, stacks: fs.existsSync(stacks) ? fs.readdirSync(stacks).sort() : undefined };
+  const written = fs.existsSync(path.join(dir, 'cdktf.out'));
+  const read = (stack: string) => JSON.parse(fs.readFileSync(path.join(stacks, stack, 'cdk.tf.json'), 'utf8'));
+  return { ...r, written, read, stacks: fs.existsSync(stacks) ? fs.readdirSync(stacks).sort() : undefined };
 }
 
 const push = 'name: alpha\nbucket: receiver-landing\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\n';
@@ -39,5 +41,19 @@ test('one invalid file stops synthesis: located problems, no stack trace, nothin
   expect(r.stderr).toContain('that is an S3 bucket ARN');
   expect(r.stderr).toContain('Nothing was synthesized');
   expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stacks).toBeUndefined();
+  expect(r.written).toBe(false);
+});
+
+test('bad settings stop synthesis too, naming the variable', () => {
+  const r = synth({ 'push_datasets/alpha.yaml': push }, { HUB_EXPORTS_ACCOUNT: 'abc', HUB_EXPORTS_BACKEND: 'cloud' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('HUB_EXPORTS_ACCOUNT: expected a 12-digit AWS account ID, found "abc"');
+  expect(r.stderr).toContain('HUB_EXPORTS_TFC_ORGANIZATION (or context "tfcOrganization") is required');
+  expect(r.written).toBe(false);
+});
+
+test('cdktf context (CDKTF_CONTEXT_JSON, which carries cdktf.json "context") reaches the stacks', () => {
+  const r = synth({ 'push_datasets/alpha.yaml': push }, { CDKTF_CONTEXT_JSON: JSON.stringify({ region: 'eu-west-2' }) });
+  expect(r.status).toBe(0);
+  expect(r.read('push-alpha').provider.aws[0].region).toBe('eu-west-2');
 });

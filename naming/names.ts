@@ -31,3 +31,22 @@ export const bucketArn = (bucket: string): string => `arn:aws:s3:::${bucket}`;
 
 export const platformUserRoleArn = (s: PlatformSettings, user: string): string =>
   `arn:aws:iam::${s.account}:role/${user}`;
+
+/** Shared resources of the exporter stack, named from the export bucket so push stacks can derive them. */
+export const artifactBucketName = (s: PlatformSettings): string => `${s.exportBucket}-lambda-code`;
+export const artifactKey = (sha256Hex: string): string => `exporter/${sha256Hex}.zip`;
+/** SNS names allow no dots, which bucket names may have. */
+export const alarmTopicName = (s: PlatformSettings): string => `${s.exportBucket.replace(/\./g, '-')}-alarms`;
+export const alarmTopicArn = (s: PlatformSettings): string =>
+  `arn:aws:sns:${s.region}:${s.account}:${alarmTopicName(s)}`;
+
+/** Per push dataset, all named after the exporter so an engineer finds them together. */
+export const deadLetterQueueName = (dataset: string): string => `${exporterName(dataset)}-failed`;
+export const deadLetterQueueArn = (s: PlatformSettings, dataset: string): string =>
+  `arn:aws:sqs:${s.region}:${s.account}:${deadLetterQueueName(dataset)}`;
+export const eventRuleArn = (s: PlatformSettings, dataset: string): string =>
+  `arn:aws:events:${s.region}:${s.account}:rule/${exporterName(dataset)}`;
+export const exporterLogGroup = (dataset: string): string => `/aws/lambda/${exporterName(dataset)}`;
+
+/** Inline policies on users' roles: named after the dataset, so one user in many datasets gets one policy each. */
+export const userPolicyName = (kind: 'push' | 'pull', dataset: string): string => `hub-exports-${kind}-${dataset}`;

@@ -1,22 +1,14 @@
-import { App, LocalBackend, TerraformStack } from 'cdktf';
-import type { Construct } from 'constructs';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import type { Datasets } from '../config';
-import { stackIds, type PlatformSettings } from '../naming';
+import type { App } from 'cdktf';
+import type { Datasets } from '../config/datasets';
+import type { Settings } from '../settings';
+import { ExporterStack } from './exporter-stack';
+import { PullDatasetStack } from './pull-dataset-stack';
+import { PushDatasetStack, type ExporterArtifact } from './push-dataset-stack';
 
 /** One stack per dataset plus the shared exporter stack, so each request has its own state and blast radius. */
-export function buildApp(app: App, datasets: Datasets, settings: PlatformSettings): App {
-  new PlatformStack(app, stackIds.exporter, settings);
-  for (const d of datasets.push) new PlatformStack(app, stackIds.push(d.name), settings);
-  for (const d of datasets.pull) new PlatformStack(app, stackIds.pull(d.name), settings);
+export function buildApp(app: App, datasets: Datasets, settings: Settings, artifact: ExporterArtifact): App {
+  new ExporterStack(app, settings, artifact);
+  for (const d of datasets.push) new PushDatasetStack(app, settings, d, artifact);
+  for (const d of datasets.pull) new PullDatasetStack(app, settings, d);
   return app;
-}
-
-/** A stack with the platform's provider and a local state file named after the stack. */
-export class PlatformStack extends TerraformStack {
-  constructor(scope: Construct, id: string, settings: PlatformSettings) {
-    super(scope, id);
-    new AwsProvider(this, 'aws', { region: settings.region, allowedAccountIds: [settings.account] });
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
-  }
 }

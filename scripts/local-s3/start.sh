@@ -2,14 +2,17 @@
 # Start a throw-away single-node Ceph RADOS Gateway (S3) on 127.0.0.1 for tests.
 # Idempotent. Writes .local-s3/env (KEY=value). See scripts/local-s3/README.md.
 set -euo pipefail
-T0=$(date +%s%N)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 D="$ROOT/.local-s3"
 PORT="${LOCAL_S3_PORT:-7480}"
 MON_PORT="${LOCAL_S3_MON_PORT:-3300}"
 MEM="${LOCAL_S3_MEMSTORE_BYTES:-6442450944}" # 6 GiB: a 2 GiB object, its copy, and room
 export CEPH_CONF="$D/ceph.conf"
-LOGS="$D/start.log"
+LOGS="" # logs whose tail fail() prints
+if [ -z "${LOCAL_S3_LOCKED:-}" ]; then # one start/stop at a time (parallel test runs)
+  mkdir -p "$D"
+  LOCAL_S3_LOCKED=1 exec flock -o -w 600 "$D/.lock" bash "${BASH_SOURCE[0]}" "$@"
+fi
 
 fail() {
   echo "local-s3: ERROR: $*" >&2
@@ -19,17 +22,19 @@ fail() {
   exit 1
 }
 trap 'fail "command failed (line $LINENO): $BASH_COMMAND"' ERR
-alive() { [ -s "$D/run/$1.pid" ] && kill -0 "$(cat "$D/run/$1.pid")" 2>/dev/null; }
+alive() { # pid file names a live, non-zombie process
+  local p; p=$(cat "$D/run/$1.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null &&
+    [[ "$(ps -o stat= -p "$p" 2>/dev/null)" != Z* ]]
+}
 answers() { curl -s -o /dev/null -m 2 "http://127.0.0.1:$1/"; }
 port_busy() { ss -Htln "sport = :$1" | grep -q .; }
 rand() { tr -dc "$1" </dev/urandom | head -c "$2" || true; }
 
-# --- already running? ---------------------------------------------------------
 if [ -s "$D/env" ] && alive mon.a && alive osd.0 && alive client.rgw.local; then
   P=$(sed -n 's#^AWS_ENDPOINT_URL_S3=http://127.0.0.1:##p' "$D/env")
   if answers "$P"; then echo "local-s3: already running at http://127.0.0.1:$P (env: $D/env)"; exit 0; fi
 fi
-# leftovers of a half-started or dead cluster: clear them
+# leftovers of a half-started or dead cluster: clear them first
 if [ -d "$D/run" ] || [ -d "$D/mon" ]; then "$ROOT/scripts/local-s3/stop.sh"; fi
 
 # --- install ------------------------------------------------------------------
@@ -37,13 +42,15 @@ BINS="ceph ceph-mon ceph-osd radosgw radosgw-admin monmaptool"
 if ! (for b in $BINS; do command -v "$b" >/dev/null || exit 1; done); then
   echo "local-s3: installing Ceph (radosgw, ceph-mon, ceph-osd) from Debian..."
   export DEBIAN_FRONTEND=noninteractive
-  apt-cache show radosgw >/dev/null 2>&1 || apt-get update -qq
-  PKGS="radosgw ceph-mon ceph-osd ceph-common"
-  apt-get install -y -qq --no-install-recommends $PKGS >/dev/null ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $PKGS >/dev/null; }
-  T0=$(date +%s%N) # time the start-up itself, not the install
+  mkdir -p "$D" && LOGS="$D/apt.log" && : >"$D/apt.log"
+  PKGS=(radosgw ceph-mon ceph-osd ceph-common)
+  apt-cache show radosgw >/dev/null 2>&1 || apt-get update >>"$D/apt.log" 2>&1
+  apt-get install -y --no-install-recommends "${PKGS[@]}" >>"$D/apt.log" 2>&1 ||
+    { apt-get update >>"$D/apt.log" 2>&1 && apt-get install -y --no-install-recommends "${PKGS[@]}" >>"$D/apt.log" 2>&1; }
+  LOGS=""
 fi
 
+T0=$(date +%s%N) # time the start-up itself, not install or clean-up
 for p in "$PORT" "$MON_PORT"; do
   if port_busy "$p"; then fail "port 127.0.0.1:$p is in use (set LOCAL_S3_PORT / LOCAL_S3_MON_PORT)"; fi
 done
@@ -51,6 +58,7 @@ done
 # --- cluster config -----------------------------------------------------------
 rm -rf "$D/mon" "$D/osd" "$D/rgw" "$D/run" "$D/env" "$D"/*.log
 mkdir -p "$D/mon" "$D/osd" "$D/rgw" "$D/run"
+LOGS="$D/start.log"
 FSID=$(cat /proc/sys/kernel/random/uuid)
 cat >"$CEPH_CONF" <<EOF
 [global]
@@ -62,22 +70,18 @@ ms bind msgr1 = false
 auth cluster required = none
 auth service required = none
 auth client required = none
-# with auth none the msgr2 'secure' mode cannot be negotiated: force crc
+# auth none + msgr2: radosgw's mon client hangs in AUTH_CONNECTING (-13) unless crc
 ms mon client mode = crc
-ms mon service mode = crc
-ms mon cluster mode = crc
-ms client mode = crc
-ms service mode = crc
-ms cluster mode = crc
 paxos propose interval = 0.05
+# fail in 30 s, not 300 s, when a client (radosgw, ceph CLI) cannot reach the mon
+client mount timeout = 30
+rgw init timeout = 60
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
 osd pool default pgp num = 8
 osd crush chooseleaf type = 0
-mon allow pool size one = true
 mon warn on pool no redundancy = false
-mon max pg per osd = 1000
 run dir = $D/run
 admin socket = $D/run/\$name.asok
 pid file = $D/run/\$name.pid
@@ -87,7 +91,6 @@ mon data = $D/mon
 osd data = $D/osd
 osd objectstore = memstore
 memstore device bytes = $MEM
-memstore page set = true
 # deleted RGW data is freed by the garbage collector: do it quickly, not after 2 h
 rgw gc obj min wait = 10
 rgw gc processor period = 10
@@ -104,7 +107,7 @@ LOGS="$D/start.log $D/mon.a.log"
   ceph-mon --mkfs -i a --monmap "$D/monmap"
   ceph-mon -i a
 } >>"$D/start.log" 2>&1
-timeout 30 ceph --connect-timeout 30 mon stat >>"$D/start.log" 2>&1 || fail "monitor did not answer"
+ceph --connect-timeout 30 mon stat >>"$D/start.log" 2>&1 || fail "monitor did not answer"
 
 # --- OSD (memstore: data lives in the OSD's memory) ---------------------------
 LOGS="$D/start.log $D/osd.0.log $D/mon.a.log"

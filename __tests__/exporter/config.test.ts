@@ -1,0 +1,62 @@
+import { ConfigError, DEFAULTS, loadConfig } from '../../functions/exporter/config';
+
+const base = { DATASET: 'proj', TARGET_BUCKET: 'receiver-landing' };
+
+test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 16 in flight, no endpoint', () => {
+  expect(loadConfig(base)).toEqual({
+    dataset: 'proj',
+    targetBucket: 'receiver-landing',
+    keepFiles: false,
+    transferMode: 'copy',
+    multipartThresholdBytes: DEFAULTS.multipartThresholdBytes,
+    partSizeBytes: DEFAULTS.partSizeBytes,
+    partConcurrency: 16,
+  });
+});
+
+test('every setting read from its variable', () => {
+  const c = loadConfig({
+    ...base,
+    KEEP_FILES: 'true',
+    TRANSFER_MODE: 'stream',
+    MULTIPART_THRESHOLD_BYTES: '5242880',
+    PART_SIZE_BYTES: '5242880',
+    PART_CONCURRENCY: '4',
+    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:7480',
+    EXPORTER_PRINCIPAL: 'arn:aws:iam:::user/exporter',
+  });
+  expect(c).toMatchObject({
+    keepFiles: true,
+    transferMode: 'stream',
+    multipartThresholdBytes: 5242880,
+    partSizeBytes: 5242880,
+    partConcurrency: 4,
+    endpoint: 'http://127.0.0.1:7480',
+    principal: 'arn:aws:iam:::user/exporter',
+  });
+});
+
+test('every problem is reported at once, naming the variable, the value and what is expected', () => {
+  let error: ConfigError | undefined;
+  try {
+    loadConfig({
+      DATASET: 'Proj',
+      TARGET_BUCKET: 'arn:aws:s3:::x',
+      KEEP_FILES: 'yes',
+      TRANSFER_MODE: 'rsync',
+      MULTIPART_THRESHOLD_BYTES: '6GiB',
+      PART_SIZE_BYTES: '1024',
+    });
+  } catch (e) {
+    error = e as ConfigError;
+  }
+  expect(error?.problems).toEqual([
+    'DATASET="Proj": expected a dataset name (lower case letters, digits, underscores)',
+    'TARGET_BUCKET="arn:aws:s3:::x": may contain only lower case letters, digits, dots and hyphens (found ":")',
+    'KEEP_FILES="yes": expected one of true, false',
+    'TRANSFER_MODE="rsync": expected one of copy, stream',
+    'MULTIPART_THRESHOLD_BYTES="6GiB": expected a whole number from 0 to 5368709120 bytes (5 GiB, the largest single CopyObject)',
+    'PART_SIZE_BYTES="1024": expected a whole number from 5242880 to 5368709120 bytes (S3 parts are 5 MiB to 5 GiB)',
+  ]);
+  expect(() => loadConfig({})).toThrow('DATASET is not set');
+});

@@ -1,0 +1,171 @@
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  AbortMultipartUploadCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createS3Client } from '../../../functions/exporter/s3-client';
+import { receiverStatement } from '../../../functions/exporter/permissions';
+
+/** What `npm run s3:start` writes to .local-s3/env. */
+export interface LocalS3 {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly exporter: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly principal: string };
+  readonly receiver: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly principal: string };
+}
+
+export const ENV_FILE = path.resolve(__dirname, '../../../.local-s3/env');
+
+/**
+ * The running local server, or a reason it is not there. In CI its absence is a failure, never a skip; elsewhere the
+ * suites skip with the reason (the global setup tried to start it and said why it could not).
+ */
+export function localS3(): LocalS3 | undefined {
+  const why = process.env.HUB_EXPORTS_LOCAL_S3_UNAVAILABLE;
+  if (!fs.existsSync(ENV_FILE)) {
+    const reason = why ?? `${ENV_FILE} is missing: run npm run s3:start`;
+    if (process.env.CI === 'true') throw new Error(`The local S3 server is required in CI: ${reason}`);
+    console.warn(`Skipping the exporter's S3 integration tests: ${reason}`);
+    return undefined;
+  }
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(ENV_FILE, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  return {
+    endpoint: env.AWS_ENDPOINT_URL_S3,
+    region: env.AWS_REGION,
+    exporter: {
+      accessKeyId: env.EXPORTER_AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.EXPORTER_AWS_SECRET_ACCESS_KEY,
+      principal: env.EXPORTER_PRINCIPAL,
+    },
+    receiver: {
+      accessKeyId: env.RECEIVER_AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.RECEIVER_AWS_SECRET_ACCESS_KEY,
+      principal: env.RECEIVER_PRINCIPAL,
+    },
+  };
+}
+
+export function clientFor(s3: LocalS3, who: 'exporter' | 'receiver'): S3Client {
+  const { accessKeyId, secretAccessKey } = s3[who];
+  return createS3Client({ endpoint: s3.endpoint }, { region: s3.region, credentials: { accessKeyId, secretAccessKey } });
+}
+
+export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
+export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Random bytes: a wrong range or a truncated copy changes the hash. */
+export const bytesOf = (size: number): Buffer => randomBytes(size);
+
+/**
+ * The platform side and the receiving side as on AWS: the export bucket owned by the exporter user and versioned;
+ * the receiving bucket owned by the receiver user, allowing the exporter with exactly the statement our errors quote.
+ */
+export class Buckets {
+  readonly exportBucket = uniqueName('hub-exports');
+  readonly receiverBucket = uniqueName('receiver');
+  readonly exporter: S3Client;
+  readonly receiver: S3Client;
+
+  constructor(readonly s3: LocalS3) {
+    this.exporter = clientFor(s3, 'exporter');
+    this.receiver = clientFor(s3, 'receiver');
+  }
+
+  async create(options: { policy?: boolean; receiverVersioned?: boolean } = {}): Promise<this> {
+    await this.exporter.send(new CreateBucketCommand({ Bucket: this.exportBucket }));
+    await this.exporter.send(
+      new PutBucketVersioningCommand({ Bucket: this.exportBucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await this.receiver.send(new CreateBucketCommand({ Bucket: this.receiverBucket }));
+    if (options.receiverVersioned) {
+      await this.receiver.send(
+        new PutBucketVersioningCommand({ Bucket: this.receiverBucket, VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+    }
+    if (options.policy ?? true) await this.allowExporter();
+    return this;
+  }
+
+  async allowExporter(statement: object = receiverStatement(this.receiverBucket, this.s3.exporter.principal)) {
+    await this.receiver.send(
+      new PutBucketPolicyCommand({
+        Bucket: this.receiverBucket,
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [statement] }),
+      }),
+    );
+  }
+
+  /** An analyst's upload: returns what the "Object Created" event would say about it. */
+  async upload(key: string, body: Uint8Array, extra: Partial<PutObjectCommandInput> = {}) {
+    const out = await this.exporter.send(
+      new PutObjectCommand({ Bucket: this.exportBucket, Key: key, Body: body, ...extra }),
+    );
+    return { key, size: body.length, etag: out.ETag!.replace(/"/g, ''), versionId: out.VersionId! };
+  }
+
+  /** Every version and delete marker in a bucket, oldest last, as its owner sees them. */
+  async versions(which: 'export' | 'receiver', prefix?: string) {
+    const [client, Bucket] = which === 'export' ? [this.exporter, this.exportBucket] : [this.receiver, this.receiverBucket];
+    const out = await client.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix }));
+    return [
+      ...(out.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId!, latest: v.IsLatest, marker: false })),
+      ...(out.DeleteMarkers ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId!, latest: v.IsLatest, marker: true })),
+    ];
+  }
+
+  /** The receiver reading its object: bytes as they arrived and the headers it got. */
+  async received(key: string) {
+    const out = await this.receiver.send(new GetObjectCommand({ Bucket: this.receiverBucket, Key: key }));
+    const body = await out.Body!.transformToByteArray();
+    return { body, sha256: sha256(body), out };
+  }
+
+  async incompleteUploads(): Promise<string[]> {
+    const out = await this.receiver.send(new ListMultipartUploadsCommand({ Bucket: this.receiverBucket }));
+    return (out.Uploads ?? []).map((u) => u.Key!);
+  }
+
+  /** Memstore keeps everything in RAM: empty and remove both buckets. */
+  async destroy(): Promise<void> {
+    for (const [which, client, Bucket] of [
+      ['export', this.exporter, this.exportBucket],
+      ['receiver', this.receiver, this.receiverBucket],
+    ] as const) {
+      try {
+        const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket }));
+        for (const u of uploads.Uploads ?? []) {
+          await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key!, UploadId: u.UploadId! }));
+        }
+        for (let batch = await this.versions(which); batch.length > 0; batch = await this.versions(which)) {
+          await client.send(
+            new DeleteObjectsCommand({
+              Bucket,
+              Delete: { Objects: batch.slice(0, 1000).map((v) => ({ Key: v.key, VersionId: v.versionId })) },
+            }),
+          );
+        }
+        await client.send(new DeleteBucketCommand({ Bucket }));
+      } catch (err) {
+        if ((err as Error).name !== 'NoSuchBucket') console.warn(`cleanup of ${Bucket}: ${(err as Error).message}`);
+      }
+    }
+    this.exporter.destroy();
+    this.receiver.destroy();
+  }
+}

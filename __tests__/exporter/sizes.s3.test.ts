@@ -1,0 +1,98 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../functions/exporter/s3-client';
+import { eventBridgeEvent } from './helpers/events';
+import { describeWithS3, MiB, type Harness } from './helpers/harness';
+import { bytesOf, sha256 } from './helpers/local-s3';
+
+/** Records the headers of every request the exporter sends, on the real client. */
+interface Sent {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+function recordingClient(h: Harness): { client: S3Client; requests: Sent[] } {
+  const { s3 } = h;
+  const client = createS3Client(
+    { endpoint: s3.endpoint },
+    { region: s3.region, credentials: { accessKeyId: s3.exporter.accessKeyId, secretAccessKey: s3.exporter.secretAccessKey } },
+  );
+  const requests: Sent[] = [];
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const r = args.request as Sent;
+      requests.push({ method: r.method, path: r.path, query: { ...r.query }, headers: { ...r.headers } });
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'recordRequests' },
+  );
+  return { client, requests };
+}
+
+const HEADERS = {
+  ContentType: 'text/csv; charset=utf-8',
+  ContentEncoding: 'identity',
+  ContentDisposition: 'attachment; filename="outcomes 2026.csv"',
+  ContentLanguage: 'en-GB',
+  CacheControl: 'no-store',
+  Metadata: { 'uploaded-by': 'alpha_user_jbloggs', purpose: 'dpia-2026-041' },
+};
+
+describe.each([['copy'], ['stream']])('sizes and headers (TRANSFER_MODE=%s)', (mode) => {
+  describeWithS3(`${mode}: bytes and headers arrive unchanged whatever the size`, (h) => {
+    const expected = (size: number): [string, number] =>
+      mode === 'stream'
+        ? ['stream', Math.max(1, Math.ceil(size / (5 * MiB)))]
+        : size > 5 * MiB
+          ? ['multipart-copy', Math.ceil(size / (5 * MiB))]
+          : ['copy-object', 1];
+
+    test.each([
+      ['zero bytes', 0],
+      ['one below the 5 MiB threshold', 5 * MiB - 1],
+      ['exactly at the threshold', 5 * MiB],
+      ['one above the threshold', 5 * MiB + 1],
+      ['four parts, the last short', 17 * MiB + 3],
+    ])('%s (%d bytes): same sha256, same headers, readable by the receiver', async (_, size) => {
+      const { buckets } = h();
+      const key = `proj/sizes/${size}.csv`;
+      const body = bytesOf(size);
+      const uploaded = await buckets.upload(key, body, HEADERS);
+      const run = await h().run(eventBridgeEvent(buckets.exportBucket, uploaded), { TRANSFER_MODE: mode });
+      expect(run.error).toBeUndefined();
+      expect(run.logs).toHaveLength(1);
+      expect([run.logs[0].strategy, run.logs[0].parts]).toEqual(expected(size));
+      expect(run.logs[0]).toMatchObject({ outcome: 'moved', bytes: size, key, version: uploaded.versionId });
+
+      const got = await buckets.received(key);
+      expect(got.body.length).toBe(size);
+      expect(got.sha256).toBe(sha256(body));
+      expect({
+        ContentType: got.out.ContentType,
+        ContentEncoding: got.out.ContentEncoding,
+        ContentDisposition: got.out.ContentDisposition,
+        ContentLanguage: got.out.ContentLanguage,
+        CacheControl: got.out.CacheControl,
+        Metadata: got.out.Metadata,
+      }).toEqual(HEADERS);
+      expect(await buckets.versions('export', key)).toEqual([]);
+    });
+
+    test('every write to the receiver sends bucket-owner-full-control and no encryption header', async () => {
+      const { buckets } = h();
+      const key = 'proj/headers/two-parts.csv';
+      const { client, requests } = recordingClient(h());
+      const uploaded = await buckets.upload(key, bytesOf(6 * MiB));
+      const run = await h().run(eventBridgeEvent(buckets.exportBucket, uploaded), { TRANSFER_MODE: mode }, { client });
+      client.destroy();
+      expect(run.error).toBeUndefined();
+      const writes = requests.filter((r) => r.path.startsWith(`/${buckets.receiverBucket}/`) && r.method !== 'HEAD');
+      // PutObject, CopyObject and CreateMultipartUpload create the object; parts and completion belong to an upload.
+      const creating = writes.filter((r) => (r.method === 'PUT' && !('partNumber' in r.query)) || 'uploads' in r.query);
+      expect(creating).toHaveLength(1);
+      expect(creating[0].headers['x-amz-acl']).toBe('bucket-owner-full-control');
+      for (const w of writes) expect(Object.keys(w.headers).filter((k) => /server-side-encryption/i.test(k))).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,265 @@
+import { only, policyOf, resources, synthesize, target, type StackJson } from './helpers/synth';
+
+/**
+ * The security and behaviour baseline of the synthesized Terraform JSON, resource by resource, for the fixture
+ * datasets (__tests__/fixtures/datasets): proj, proj_2 (keep_files), proj2 (stream); share_a (allow_push,
+ * versioned), share_b; alpha_user_shared is in every one of them.
+ */
+const { stacks } = synthesize();
+const exporter = stacks['exporter'];
+
+function bucketsOf(stack: StackJson) {
+  return Object.entries(resources(stack, 'aws_s3_bucket')).map(([id, b]) => ({ id, name: String(b.bucket) }));
+}
+
+/** The resources of `type` in `stack` that point at the bucket created by construct `bucketId`. */
+function attached(stack: StackJson, type: string, bucketId: string) {
+  return Object.values(resources(stack, type)).filter((r) => r.bucket === `\${aws_s3_bucket.${bucketId}.id}`);
+}
+
+describe.each(Object.keys(stacks).filter((id) => bucketsOf(stacks[id]).length > 0))('buckets of %s', (id) => {
+  const stack = stacks[id];
+  test.each(bucketsOf(stack))('$name is private, owner-enforced, encrypted and TLS-only', ({ id: bucketId }) => {
+    const [block] = attached(stack, 'aws_s3_bucket_public_access_block', bucketId);
+    expect(block).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    const [ownership] = attached(stack, 'aws_s3_bucket_ownership_controls', bucketId);
+    expect(ownership).toMatchObject({ rule: { object_ownership: 'BucketOwnerEnforced' } });
+    const [sse] = attached(stack, 'aws_s3_bucket_server_side_encryption_configuration', bucketId);
+    expect(sse).toMatchObject({ rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] });
+    const [policy] = attached(stack, 'aws_s3_bucket_policy', bucketId);
+    const statements = policyOf(policy.policy).Statement;
+    const bucket = `arn:aws:s3:::${String(resources(stack, 'aws_s3_bucket')[bucketId].bucket)}`;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: '*',
+          Resource: [bucket, `${bucket}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: '*',
+          Resource: [bucket, `${bucket}/*`],
+          Condition: { NumericLessThan: { 's3:TlsVersion': '1.2' } },
+        }),
+      ]),
+    );
+    const [lifecycle] = attached(stack, 'aws_s3_bucket_lifecycle_configuration', bucketId);
+    expect(lifecycle.rule).toEqual(
+      expect.arrayContaining([expect.objectContaining({ abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] })]),
+    );
+  });
+});
+
+describe('exporter stack', () => {
+  test('the export bucket is versioned, expires old versions and sends its events to EventBridge', () => {
+    const exportBucket = bucketsOf(exporter).find((b) => b.name === 'mojap-hub-exports')!;
+    expect(attached(exporter, 'aws_s3_bucket_versioning', exportBucket.id)).toEqual([
+      expect.objectContaining({ versioning_configuration: { status: 'Enabled' } }),
+    ]);
+    const [lifecycle] = attached(exporter, 'aws_s3_bucket_lifecycle_configuration', exportBucket.id);
+    expect(lifecycle.rule).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 30 }] }),
+      ]),
+    );
+    expect(attached(exporter, 'aws_s3_bucket_notification', exportBucket.id)).toEqual([
+      expect.objectContaining({ eventbridge: true }),
+    ]);
+  });
+
+  test('holds the exporter code once, at the key every push stack derives', () => {
+    const object = only(exporter, 'aws_s3_object');
+    expect(target(exporter, object.bucket).bucket).toBe('mojap-hub-exports-lambda-code');
+    for (const id of ['push-proj', 'push-proj_2', 'push-proj2']) {
+      const fn = only(stacks[id], 'aws_lambda_function');
+      expect(fn.s3_bucket).toBe('mojap-hub-exports-lambda-code');
+      expect(fn.s3_key).toBe(object.key);
+    }
+    expect(String(object.key)).toMatch(/^exporter\/[0-9a-f]{64}\.zip$/);
+  });
+
+  test('names no dataset, so adding one never changes it', () => {
+    expect(JSON.stringify(exporter)).not.toMatch(/proj|share_/);
+  });
+
+  test('has an alarm topic that only this account\'s CloudWatch alarms may publish to', () => {
+    const topic = only(exporter, 'aws_sns_topic');
+    expect(topic.name).toBe('mojap-hub-exports-alarms');
+    const [statement] = policyOf(only(exporter, 'aws_sns_topic_policy').policy).Statement;
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['sns:Publish'],
+      Condition: { StringEquals: { 'aws:SourceAccount': '593291632749' } },
+    });
+  });
+});
+
+describe.each([
+  ['proj', 'receiver-proj', false, 'copy', ['alpha_user_shared', 'alpha_user_p1']],
+  ['proj_2', 'receiver-proj-2', true, 'copy', ['alpha_user_shared']],
+  ['proj2', 'receiver.proj2.example-org', false, 'stream', ['alpha_user_p3']],
+] as const)('push-%s', (name, bucket, keepFiles, transfer, users) => {
+  const stack = stacks[`push-${name}`];
+  const role = only(stack, 'aws_iam_role');
+  const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
+  const fn = only(stack, 'aws_lambda_function');
+
+  test('the exporter role has the receivers\' name and path, and only Lambda can assume it', () => {
+    expect(role).toMatchObject({ name: `export_${name}-move`, path: '/service-role/' });
+    expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
+      { Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] },
+    ]);
+  });
+
+  test('the exporter reads only its own prefix, deletes only when moving, and writes only its target', () => {
+    const bySid = Object.fromEntries(exporterPolicy.map((s) => [s.Sid, s]));
+    expect(bySid.ReadOwnPrefix.Resource).toBe(`arn:aws:s3:::mojap-hub-exports/${name}/*`);
+    expect(bySid.ReadOwnPrefix.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    if (keepFiles) expect(bySid.DeleteExportedVersions).toBeUndefined();
+    else expect(bySid.DeleteExportedVersions).toMatchObject({ Action: ['s3:DeleteObjectVersion'], Resource: `arn:aws:s3:::mojap-hub-exports/${name}/*` });
+    expect(bySid.ListOwnPrefix).toMatchObject({
+      Resource: 'arn:aws:s3:::mojap-hub-exports',
+      Condition: { StringLike: { 's3:prefix': [`${name}/*`] } },
+    });
+    expect(bySid.WriteTarget.Resource).toBe(`arn:aws:s3:::${bucket}/*`);
+    expect(bySid.WriteOwnLogs.Resource).toBe(`arn:aws:logs:eu-west-1:593291632749:log-group:/aws/lambda/export_${name}-move:*`);
+    expect(bySid.SendFailedEvents.Resource).toBe(`arn:aws:sqs:eu-west-1:593291632749:export_${name}-move-failed`);
+    for (const s of exporterPolicy) for (const a of s.Action) expect(a).not.toMatch(/\*/);
+  });
+
+  test('the function runs the exporter for this dataset', () => {
+    expect(fn).toMatchObject({
+      function_name: `export_${name}-move`,
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      memory_size: 1024,
+      timeout: 900,
+      environment: { variables: { DATASET: name, TARGET_BUCKET: bucket, KEEP_FILES: String(keepFiles), TRANSFER_MODE: transfer } },
+    });
+    expect(target(stack, fn.role)).toBe(role);
+    expect(only(stack, 'aws_cloudwatch_log_group')).toMatchObject({ name: `/aws/lambda/export_${name}-move`, retention_in_days: 400 });
+  });
+
+  test('the rule matches Object Created under "<name>/" of the export bucket only', () => {
+    const rule = only(stack, 'aws_cloudwatch_event_rule');
+    expect(JSON.parse(String(rule.event_pattern))).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: ['mojap-hub-exports'] }, object: { key: [{ prefix: `${name}/` }] } },
+    });
+    const ruleTarget = only(stack, 'aws_cloudwatch_event_target');
+    expect(target(stack, ruleTarget.arn)).toBe(fn);
+    const permission = only(stack, 'aws_lambda_permission');
+    expect(permission).toMatchObject({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction' });
+    expect(target(stack, permission.source_arn)).toBe(rule);
+  });
+
+  test('a failed export ends in the dead-letter queue, which raises an alarm', () => {
+    const queue = only(stack, 'aws_sqs_queue');
+    expect(queue).toMatchObject({ name: `export_${name}-move-failed`, sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
+    const invoke = only(stack, 'aws_lambda_function_event_invoke_config');
+    expect(invoke).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 21600 });
+    expect(target(stack, (invoke.destination_config as { on_failure: { destination: string } }).on_failure.destination)).toBe(queue);
+    expect(target(stack, (only(stack, 'aws_cloudwatch_event_target').dead_letter_config as { arn: string }).arn)).toBe(queue);
+    const queuePolicy = policyOf(only(stack, 'aws_sqs_queue_policy').policy).Statement;
+    expect(queuePolicy[0]).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:events:eu-west-1:593291632749:rule/export_${name}-move` } },
+    });
+    const alarms = Object.values(resources(stack, 'aws_cloudwatch_metric_alarm'));
+    expect(alarms.map((a) => [a.namespace, a.metric_name])).toEqual([
+      ['AWS/Lambda', 'Errors'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+    ]);
+    for (const a of alarms) expect(a.alarm_actions).toEqual(['arn:aws:sns:eu-west-1:593291632749:mojap-hub-exports-alarms']);
+  });
+
+  test('each user may upload under "<name>/" and list it, through a policy named after the dataset', () => {
+    const userPolicies = Object.entries(resources(stack, 'aws_iam_role_policy')).filter(([id]) => id !== 'exporter-policy');
+    expect(userPolicies.map(([, p]) => p.role).sort()).toEqual([...users].sort());
+    for (const [, p] of userPolicies) {
+      expect(p.name).toBe(`hub-exports-push-${name}`);
+      const [upload, list] = policyOf(p.policy).Statement;
+      expect(upload).toMatchObject({ Effect: 'Allow', Resource: `arn:aws:s3:::mojap-hub-exports/${name}/*` });
+      expect(upload.Action).toContain('s3:PutObject');
+      expect(upload.Action).not.toContain('s3:GetObject');
+      expect(list).toMatchObject({ Action: ['s3:ListBucket'], Condition: { StringLike: { 's3:prefix': [`${name}/`, `${name}/*`] } } });
+    }
+  });
+
+  test('every resource is tagged with the dataset and a tag-safe paperwork reference', () => {
+    const tags = stack.provider.aws[0].default_tags[0].tags;
+    expect(tags).toMatchObject({ application: 'hub-exports', 'managed-by': 'cdktf', dataset: name });
+    expect(tags.paperwork).toMatch(/^[\p{L}\p{N} +\-=._:/@]{1,256}$/u);
+  });
+});
+
+test('sanitised paperwork keeps what a reviewer needs to find the document', () => {
+  expect(stacks['push-proj'].provider.aws[0].default_tags[0].tags.paperwork).toBe('DPIA-FIXTURE-1 fixture quoted comma ampersand');
+  expect(stacks['push-proj_2'].provider.aws[0].default_tags[0].tags.paperwork).toBe('https://example.org/dpia/fixture-2 version=3 top');
+});
+
+test('keep_files does not change the exporter role receivers name in their bucket policies', () => {
+  const roleOf = (id: string) => JSON.stringify(only(stacks[id], 'aws_iam_role')).replace(/proj_2|proj/g, 'X');
+  expect(roleOf('push-proj_2')).toBe(roleOf('push-proj'));
+});
+
+describe.each([
+  ['share_a', 'mojap-share-a', true, true, ['alpha_user_shared', 'alpha_user_p1'], ['arn:aws:iam::111122223333:role/reader-a', 'arn:aws:iam::444455556666:role/team/writer-a']],
+  ['share_b', 'mojap-share-b', false, false, ['alpha_user_shared'], ['arn:aws:iam::111122223333:role/reader-b']],
+] as const)('pull-%s', (name, bucketName, allowPush, versioned, users, readers) => {
+  const stack = stacks[`pull-${name}`];
+  const [bucket] = Object.entries(resources(stack, 'aws_s3_bucket'));
+
+  test(`the bucket is ${bucketName}, versioned only when asked`, () => {
+    expect(bucket[1].bucket).toBe(bucketName);
+    expect(attached(stack, 'aws_s3_bucket_versioning', bucket[0]).length).toBe(versioned ? 1 : 0);
+  });
+
+  test('pull_arns read and list, and write only with allow_push', () => {
+    const statements = policyOf(only(stack, 'aws_s3_bucket_policy').policy).Statement.filter((s) => s.Effect === 'Allow');
+    for (const s of statements) expect(s.Principal).toEqual({ AWS: readers });
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.ExternalRead).toMatchObject({ Resource: `arn:aws:s3:::${bucketName}/*` });
+    expect(bySid.ExternalList).toMatchObject({ Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: `arn:aws:s3:::${bucketName}` });
+    if (allowPush) expect(bySid.ExternalWrite.Action).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject']));
+    else expect(bySid.ExternalWrite).toBeUndefined();
+  });
+
+  test('each user reads, writes and lists the bucket through a policy named after the dataset', () => {
+    const policies = Object.values(resources(stack, 'aws_iam_role_policy'));
+    expect(policies.map((p) => p.role).sort()).toEqual([...users].sort());
+    for (const p of policies) {
+      expect(p.name).toBe(`hub-exports-pull-${name}`);
+      const [objects, list] = policyOf(p.policy).Statement;
+      expect(objects.Action).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:DeleteObject']));
+      expect(objects.Resource).toBe(`arn:aws:s3:::${bucketName}/*`);
+      expect(list.Resource).toBe(`arn:aws:s3:::${bucketName}`);
+    }
+  });
+});
+
+test('a user in two push and two pull datasets gets four distinct policies, one per stack', () => {
+  const names = Object.entries(stacks).flatMap(([, stack]) =>
+    Object.values(resources(stack, 'aws_iam_role_policy'))
+      .filter((p) => p.role === 'alpha_user_shared')
+      .map((p) => String(p.name)),
+  );
+  expect(names.sort()).toEqual(['hub-exports-pull-share_a', 'hub-exports-pull-share_b', 'hub-exports-push-proj', 'hub-exports-push-proj_2']);
+});
+
+test('no stack refers to another (derived names only), so each can be planned alone', () => {
+  for (const stack of Object.values(stacks)) {
+    expect(JSON.stringify(stack)).not.toMatch(/terraform_remote_state|cross-stack-output/);
+    expect(stack.terraform?.backend).toEqual({ local: { path: expect.stringMatching(/^\.\.\/\.\.\/\.\.\/terraform\.[\w-]+\.tfstate$/) } });
+  }
+});

@@ -1,0 +1,101 @@
+import { bucketNameProblem } from '../../naming';
+import { GiB, MAX_PART_BYTES, MAX_SINGLE_REQUEST_BYTES, MiB, MIN_PART_BYTES } from './limits';
+
+export type TransferMode = 'copy' | 'stream';
+
+/** Everything the exporter reads from its environment, checked once, typed. */
+export interface ExporterConfig {
+  /** DATASET: the push dataset's name; only keys under `<dataset>/` are exported. */
+  readonly dataset: string;
+  /** TARGET_BUCKET: the receiving bucket. */
+  readonly targetBucket: string;
+  /** KEEP_FILES: `true` copies and keeps the source; default `false` (move). */
+  readonly keepFiles: boolean;
+  /** TRANSFER_MODE: `copy` (server-side, default) or `stream` (bytes pass through the function). */
+  readonly transferMode: TransferMode;
+  /** MULTIPART_THRESHOLD_BYTES: objects larger than this are copied in parts; default 64 MiB, at most 5 GiB. */
+  readonly multipartThresholdBytes: number;
+  /** PART_SIZE_BYTES: preferred part size, raised when needed to stay within 10,000 parts; default 64 MiB. */
+  readonly partSizeBytes: number;
+  /** PART_CONCURRENCY: parts in flight at once; default 16. Streaming holds this many parts in memory. */
+  readonly partConcurrency: number;
+  /** AWS_ENDPOINT_URL_S3: another S3 endpoint (a local server); addressing is then path-style. */
+  readonly endpoint?: string;
+  /** EXPORTER_PRINCIPAL: the ARN receivers name in their bucket policy; named in AccessDenied messages. */
+  readonly principal?: string;
+}
+
+export const DEFAULTS = Object.freeze({
+  keepFiles: false,
+  transferMode: 'copy' as TransferMode,
+  multipartThresholdBytes: 64 * MiB,
+  partSizeBytes: 64 * MiB,
+  partConcurrency: 16,
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`The exporter is misconfigured (its Lambda environment is set by the push dataset's stack):\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the exporter's configuration; every problem is reported at once. */
+export function loadConfig(env: Env): ExporterConfig {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === '' ? undefined : v;
+  };
+  const required = (name: string, problem: (v: string) => string | undefined): string => {
+    const v = text(name);
+    if (v === undefined) problems.push(`${name} is not set`);
+    else {
+      const p = problem(v);
+      if (p) problems.push(`${name}=${JSON.stringify(v)}: ${p}`);
+    }
+    return v ?? '';
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = text(name);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    problems.push(`${name}=${JSON.stringify(v)}: expected one of ${allowed.join(', ')}`);
+    return fallback;
+  };
+  const integer = (name: string, min: number, max: number, fallback: number, unit = ''): number => {
+    const v = text(name);
+    if (v === undefined) return fallback;
+    const n = /^\d+$/.test(v) ? Number(v) : NaN;
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+    problems.push(`${name}=${JSON.stringify(v)}: expected a whole number from ${min} to ${max}${unit}`);
+    return fallback;
+  };
+
+  const dataset = required('DATASET', (v) =>
+    /^[a-z][a-z0-9_]*$/.test(v) ? undefined : 'expected a dataset name (lower case letters, digits, underscores)',
+  );
+  const targetBucket = required('TARGET_BUCKET', bucketNameProblem);
+  const keepFiles = oneOf('KEEP_FILES', ['true', 'false'], String(DEFAULTS.keepFiles) as 'true' | 'false') === 'true';
+  const transferMode = oneOf<TransferMode>('TRANSFER_MODE', ['copy', 'stream'], DEFAULTS.transferMode);
+  const multipartThresholdBytes = integer(
+    'MULTIPART_THRESHOLD_BYTES', 0, MAX_SINGLE_REQUEST_BYTES, DEFAULTS.multipartThresholdBytes,
+    ` bytes (${MAX_SINGLE_REQUEST_BYTES / GiB} GiB, the largest single CopyObject)`,
+  );
+  const partSizeBytes = integer(
+    'PART_SIZE_BYTES', MIN_PART_BYTES, MAX_PART_BYTES, DEFAULTS.partSizeBytes, ' bytes (S3 parts are 5 MiB to 5 GiB)',
+  );
+  const partConcurrency = integer('PART_CONCURRENCY', 1, 64, DEFAULTS.partConcurrency);
+  const endpoint = text('AWS_ENDPOINT_URL_S3');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    problems.push(`AWS_ENDPOINT_URL_S3=${JSON.stringify(endpoint)}: expected a URL such as http://127.0.0.1:7480`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dataset, targetBucket, keepFiles, transferMode, multipartThresholdBytes, partSizeBytes, partConcurrency,
+    ...(endpoint !== undefined && { endpoint }),
+    ...(text('EXPORTER_PRINCIPAL') !== undefined && { principal: text('EXPORTER_PRINCIPAL') }),
+  };
+}

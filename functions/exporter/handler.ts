@@ -1,0 +1,93 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { DEFAULT_SETTINGS, exporterRoleArn } from '../../naming';
+import { loadConfig, type ExporterConfig } from './config';
+import { parseEvent } from './event';
+import { stdoutLogger, type Logger, type Outcome } from './log';
+import { moveObject } from './move';
+import { createS3Client } from './s3-client';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface HandlerOptions {
+  /** Default: process.env, read on every invocation. */
+  readonly env?: Env;
+  /** Default: one client per endpoint, kept across invocations. */
+  readonly client?: S3Client;
+  readonly log?: Logger;
+}
+
+export interface HandlerResult {
+  readonly outcomes: readonly { readonly key: string; readonly outcome: Outcome }[];
+  readonly ignored: readonly string[];
+}
+
+/** Stop this long before Lambda's limit, leaving time to abort a multipart upload and log. */
+const DEADLINE_MARGIN_MS = 30_000;
+
+/** The role ARN receivers name in their bucket policy, when the stack does not set EXPORTER_PRINCIPAL. */
+function principalOf(config: ExporterConfig, functionArn?: string): string {
+  if (config.principal) return config.principal;
+  const account = functionArn?.split(':')[4];
+  return exporterRoleArn({ ...DEFAULT_SETTINGS, ...(account && { account }) }, config.dataset);
+}
+
+function deadline(context?: Partial<Context>): { signal?: AbortSignal; clear: () => void } {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (remaining === undefined) return { clear: () => undefined };
+  const controller = new AbortController();
+  const ms = Math.max(0, remaining - Math.min(DEADLINE_MARGIN_MS, remaining / 10));
+  const timer = setTimeout(() => {
+    const err = new Error(
+      `stopped ${Math.round((remaining - ms) / 1000)} s before the function's time limit ` +
+        `(${Math.round(remaining / 1000)} s were left when it started): the transfer did not finish in time and its ` +
+        'multipart upload was aborted. See "Large objects" in docs/exporter.md',
+    );
+    err.name = 'DeadlineError';
+    controller.abort(err);
+  }, ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** Builds the Lambda handler; tests pass their own environment, client or logger. */
+export function makeHandler(options: HandlerOptions = {}) {
+  const clients = new Map<string, S3Client>();
+  return async (event: unknown, context?: Partial<Context>): Promise<HandlerResult> => {
+    const config = loadConfig(options.env ?? process.env);
+    const client = options.client ?? clients.get(config.endpoint ?? '') ?? createS3Client(config);
+    if (!options.client) clients.set(config.endpoint ?? '', client);
+    const { objects, ignored } = parseEvent(event);
+    const memoryMb = Number((options.env ?? process.env).AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+    const limit = deadline(context);
+    const outcomes: { key: string; outcome: Outcome }[] = [];
+    const failures: Error[] = [];
+    try {
+      for (const object of objects) {
+        try {
+          const outcome = await moveObject(
+            {
+              client,
+              config,
+              principal: principalOf(config, context?.invokedFunctionArn),
+              log: options.log ?? stdoutLogger,
+              ...(limit.signal && { abortSignal: limit.signal }),
+              ...(memoryMb > 0 && { memoryBytes: memoryMb * 1024 * 1024 }),
+            },
+            object,
+          );
+          outcomes.push({ key: object.key, outcome });
+        } catch (err) {
+          failures.push(err as Error);
+        }
+      }
+    } finally {
+      limit.clear();
+    }
+    // Throwing hands the event to Lambda's retries and then the dead-letter queue; moved objects are skipped then.
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new Error(failures.map((f) => f.message).join('\n'));
+    return { outcomes, ignored };
+  };
+}
+
+export const handler = makeHandler();

@@ -1,0 +1,37 @@
+/**
+ * What happened to one object. `moved`/`copied`: delivered and verified (copied keeps the source, keep_files).
+ * `already_there`: the target held the same bytes, so nothing was copied. `already_moved`: the event's version no
+ * longer exists (a repeated event). `superseded`: a newer upload or a deletion replaced the version before export, so
+ * it was not delivered. `refused`: the key is outside the dataset's prefix. `failed`: see `error`; source kept.
+ */
+export type Outcome = 'moved' | 'copied' | 'already_there' | 'already_moved' | 'superseded' | 'refused' | 'failed';
+
+/** One JSON line per object with always the same keys, so log queries need no guessing. */
+export interface ObjectLog {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly dataset: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly version: string | null;
+  readonly target_bucket: string;
+  readonly bytes: number | null;
+  /** `copy-object`, `multipart-copy`, `stream`, or `none` when nothing was transferred. */
+  readonly strategy: string;
+  readonly parts: number;
+  readonly duration_ms: number;
+  /** MiB per second of the transfer alone; null when nothing was transferred. */
+  readonly throughput_mib_s: number | null;
+  readonly outcome: Outcome;
+  readonly error: string | null;
+}
+
+export type Logger = (line: ObjectLog) => void;
+
+/** Plain stdout: with Lambda's text log format each line reaches CloudWatch as it is, valid JSON. */
+export const stdoutLogger: Logger = (line) => {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+};
+
+export function throughputMiBs(bytes: number, ms: number): number | null {
+  return ms > 0 && bytes > 0 ? Math.round((bytes / 1048576 / (ms / 1000)) * 1000) / 1000 : null;
+}

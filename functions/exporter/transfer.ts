@@ -1,0 +1,97 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { DEFAULTS, type TransferMode } from './config';
+import { copyMultipart, copyObject, type StrategyResult } from './copy';
+import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
+import { MAX_SINGLE_REQUEST_BYTES } from './limits';
+import { choosePartSize } from './plan';
+import { streamObject } from './stream';
+import type { TargetLocation } from './target-params';
+
+export interface TransferOptions {
+  readonly client: S3Client;
+  /** The exact version to transfer, as `resolve` found it (its headers are copied onto the target). */
+  readonly source: ObjectFacts;
+  readonly target: TargetLocation;
+  /** `copy` (default): server-side, bytes never pass through this process. `stream`: GetObject into an upload. */
+  readonly mode?: TransferMode;
+  /** Larger objects are transferred in parts. Default 64 MiB; at most 5 GiB (the largest single CopyObject). */
+  readonly multipartThresholdBytes?: number;
+  /** Preferred part size, raised when needed to stay within 10,000 parts. Default 64 MiB. */
+  readonly partSizeBytes?: number;
+  /** Parts in flight at once. Default 16; streaming may use fewer to stay within `memoryBytes`. */
+  readonly queueSize?: number;
+  /** Tries per request for throttling, 5xx and dropped connections, on top of the SDK's own retries. Default 3. */
+  readonly partAttempts?: number;
+  /** Streaming keeps its buffers within half of this (a Lambda's memory). Default: no limit. */
+  readonly memoryBytes?: number;
+  /** Aborting it (a deadline, a caller giving up) has the same effect as `abort()`. */
+  readonly abortSignal?: AbortSignal;
+}
+
+export interface TransferResult extends StrategyResult {
+  readonly bytes: number;
+  readonly partSize: number;
+}
+
+/**
+ * Writes one exact source version to the target, choosing the strategy by mode and size. Like lib-storage's `Upload`:
+ * construct, then `done()` once; `abort()` (or the abort signal) cancels requests in flight, aborts any multipart
+ * upload, and makes `done()` reject with an `AbortError`. A failure never leaves an incomplete multipart upload behind
+ * (unless the abort itself fails, which the error then says).
+ */
+export class Transfer {
+  private readonly controller = new AbortController();
+  private started = false;
+
+  constructor(private readonly options: TransferOptions) {
+    const external = options.abortSignal;
+    if (external?.aborted) this.controller.abort(external.reason);
+    external?.addEventListener('abort', () => this.controller.abort(external.reason), { once: true });
+  }
+
+  /** Which strategy `done()` will use, and with what part size. */
+  plan(): { strategy: StrategyResult['strategy']; partSize: number } {
+    const o = this.options;
+    const size = o.source.size;
+    const partSize = choosePartSize(size, o.partSizeBytes ?? DEFAULTS.partSizeBytes);
+    if ((o.mode ?? DEFAULTS.transferMode) === 'stream') return { strategy: 'stream', partSize };
+    const threshold = Math.min(o.multipartThresholdBytes ?? DEFAULTS.multipartThresholdBytes, MAX_SINGLE_REQUEST_BYTES);
+    const c = o.source.checksum;
+    // A full-object SHA (or other non-CRC) checksum only survives a single copy: keep it verifiable when S3 allows.
+    const keepsChecksumOnlyWhole = c?.fullObject === true && !FULL_OBJECT_MULTIPART_ALGORITHMS.includes(c.algorithm);
+    const single = size <= threshold || (keepsChecksumOnlyWhole && size <= MAX_SINGLE_REQUEST_BYTES);
+    return { strategy: single ? 'copy-object' : 'multipart-copy', partSize };
+  }
+
+  async done(): Promise<TransferResult> {
+    if (this.started) throw new Error('Transfer.done() runs once; create another Transfer');
+    this.started = true;
+    const o = this.options;
+    const { strategy, partSize } = this.plan();
+    const ctx = {
+      client: o.client,
+      source: o.source,
+      target: o.target,
+      partSize,
+      queueSize: o.queueSize ?? DEFAULTS.partConcurrency,
+      partAttempts: o.partAttempts ?? 3,
+      signal: this.controller.signal,
+      ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
+    };
+    this.controller.signal.throwIfAborted();
+    const run = strategy === 'stream' ? streamObject : strategy === 'multipart-copy' ? copyMultipart : copyObject;
+    try {
+      return { ...(await run(ctx)), bytes: o.source.size, partSize };
+    } catch (err) {
+      // Whatever the SDK or lib-storage made of a cancelled request, the caller learns why it was cancelled.
+      if (this.controller.signal.aborted) throw this.controller.signal.reason;
+      throw err;
+    }
+  }
+
+  abort(reason?: string): void {
+    const err = new Error(reason ?? 'Transfer aborted');
+    err.name = 'AbortError';
+    this.controller.abort(err);
+  }
+}

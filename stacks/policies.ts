@@ -1,0 +1,158 @@
+import type { PullDataset, PushDataset } from '../config/datasets';
+import {
+  alarmTopicArn,
+  artifactBucketName,
+  bucketArn,
+  deadLetterQueueArn,
+  eventRuleArn,
+  exportPrefix,
+  exporterLogGroup,
+  pullBucketName,
+  type PlatformSettings,
+} from '../naming';
+import {
+  SOURCE_BUCKET_ACTIONS,
+  SOURCE_DELETE_ACTIONS,
+  SOURCE_OBJECT_ACTIONS,
+  TARGET_ACTIONS,
+} from '../functions/exporter/permissions';
+import { policy, tlsOnly, type PolicyDocument } from './policy-document';
+
+/**
+ * Every permission the stacks grant, as pure functions of validated datasets and settings. Resources are always the
+ * narrowest derived name: an object prefix ends with `/` so dataset `proj` never reaches `proj_2/…`.
+ */
+
+export const serviceTrust = (service: string): PolicyDocument =>
+  policy({ Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
+
+/** The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target; log; fail. */
+export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
+  const source = bucketArn(s.exportBucket);
+  const prefix = exportPrefix(d.name);
+  return policy(
+    { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
+    !d.keep_files && {
+      Sid: 'DeleteExportedVersions',
+      Effect: 'Allow',
+      Action: SOURCE_DELETE_ACTIONS,
+      Resource: `${source}/${prefix}*`,
+    },
+    {
+      Sid: 'ListOwnPrefix',
+      Effect: 'Allow',
+      Action: SOURCE_BUCKET_ACTIONS,
+      Resource: source,
+      Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    },
+    { Sid: 'WriteTarget', Effect: 'Allow', Action: TARGET_ACTIONS, Resource: `${bucketArn(d.bucket)}/*` },
+    {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `arn:aws:logs:${s.region}:${s.account}:log-group:${exporterLogGroup(d.name)}:*`,
+    },
+    { Sid: 'SendFailedEvents', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn(s, d.name) },
+  );
+}
+
+/** What a push dataset's user may do: upload under the dataset's prefix and see what is waiting there. */
+export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
+  const bucket = bucketArn(s.exportBucket);
+  const prefix = exportPrefix(d.name);
+  return policy(
+    {
+      Sid: 'UploadToDatasetPrefix',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Resource: `${bucket}/${prefix}*`,
+    },
+    {
+      Sid: 'ListDatasetPrefix',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: bucket,
+      Condition: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+    },
+  );
+}
+
+const PULL_READ = ['s3:GetObject'];
+const PULL_READ_VERSIONS = ['s3:GetObjectVersion'];
+const PULL_WRITE = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+const PULL_LIST = ['s3:ListBucket', 's3:GetBucketLocation'];
+
+/** A pull bucket's policy: TLS only; the listed external roles read, and write only with `allow_push`. */
+export function pullBucketPolicy(s: PlatformSettings, d: PullDataset): PolicyDocument {
+  const bucket = bucketArn(pullBucketName(s, d.name));
+  const readers = { AWS: d.pull_arns };
+  return policy(
+    ...tlsOnly(bucket),
+    {
+      Sid: 'ExternalRead',
+      Effect: 'Allow',
+      Principal: readers,
+      Action: [...PULL_READ, ...(d.bucket_versioning ? PULL_READ_VERSIONS : [])],
+      Resource: `${bucket}/*`,
+    },
+    { Sid: 'ExternalList', Effect: 'Allow', Principal: readers, Action: PULL_LIST, Resource: bucket },
+    d.allow_push && { Sid: 'ExternalWrite', Effect: 'Allow', Principal: readers, Action: PULL_WRITE, Resource: `${bucket}/*` },
+  );
+}
+
+/** A pull dataset's platform user: read, write and list the dataset's bucket. */
+export function pullUserPolicy(s: PlatformSettings, d: PullDataset): PolicyDocument {
+  const bucket = bucketArn(pullBucketName(s, d.name));
+  return policy(
+    {
+      Sid: 'ReadWriteBucket',
+      Effect: 'Allow',
+      Action: [...PULL_READ, ...(d.bucket_versioning ? PULL_READ_VERSIONS : []), ...PULL_WRITE],
+      Resource: `${bucket}/*`,
+    },
+    { Sid: 'ListBucket', Effect: 'Allow', Action: PULL_LIST, Resource: bucket },
+  );
+}
+
+/** The export bucket: TLS only. Access comes from identity policies on users' roles and exporter roles. */
+export const exportBucketPolicy = (s: PlatformSettings): PolicyDocument => policy(...tlsOnly(bucketArn(s.exportBucket)));
+
+/** The exporter code bucket: TLS only; Lambda reads it with the deployer's credentials at deploy time. */
+export const artifactBucketPolicy = (s: PlatformSettings): PolicyDocument =>
+  policy(...tlsOnly(bucketArn(artifactBucketName(s))));
+
+/** The dead-letter queue accepts events only from its own EventBridge rule (failed deliveries), over TLS. */
+export function deadLetterQueuePolicy(s: PlatformSettings, dataset: string): PolicyDocument {
+  const queueArn = deadLetterQueueArn(s, dataset);
+  return policy(
+    {
+      Sid: 'FailedDeliveriesFromOwnRule',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['sqs:SendMessage'],
+      Resource: queueArn,
+      Condition: { ArnEquals: { 'aws:SourceArn': eventRuleArn(s, dataset) } },
+    },
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['sqs:*'],
+      Resource: queueArn,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  );
+}
+
+/** CloudWatch alarms of this account may publish to the alarm topic. */
+export function alarmTopicPolicy(s: PlatformSettings): PolicyDocument {
+  return policy({
+    Sid: 'AlarmsOfThisAccount',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudwatch.amazonaws.com' },
+    Action: ['sns:Publish'],
+    Resource: alarmTopicArn(s),
+    Condition: { StringEquals: { 'aws:SourceAccount': s.account } },
+  });
+}
+

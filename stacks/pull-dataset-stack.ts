@@ -1,0 +1,31 @@
+import type { Construct } from 'constructs';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { PullDataset } from '../config/datasets';
+import { pullBucketName, stackIds, userPolicyName } from '../naming';
+import type { Settings } from '../settings';
+import { PlatformStack } from './platform-stack';
+import { pullBucketPolicy, pullUserPolicy } from './policies';
+import { toJson } from './policy-document';
+import { SecureBucket } from './secure-bucket';
+
+/** One pull dataset: its bucket, readable by the external roles it lists, and its users' read/write permission. */
+export class PullDatasetStack extends PlatformStack {
+  constructor(scope: Construct, settings: Settings, dataset: PullDataset) {
+    super(scope, stackIds.pull(dataset.name), settings, { dataset: dataset.name, paperwork: dataset.paperwork });
+    const s = settings.platform;
+    new SecureBucket(this, 'bucket', {
+      name: pullBucketName(s, dataset.name),
+      policy: pullBucketPolicy(s, dataset),
+      versioned: dataset.bucket_versioning,
+      abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+      noncurrentVersionDays: settings.noncurrentVersionDays,
+    });
+    for (const user of dataset.users) {
+      new IamRolePolicy(this, `user-${user}`, {
+        role: user,
+        name: userPolicyName('pull', dataset.name),
+        policy: toJson(pullUserPolicy(s, dataset)),
+      });
+    }
+  }
+}
