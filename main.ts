@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { PROJECT_ROOT, datasetsRoot, formatProblem, loadDatasets } from './config';
-import { resolveSettings } from './settings';
+import { loadSettings } from './settings/load';
 import { bundleLambda } from './packaging/lambda-bundle';
 import { buildApp } from './stacks/app';
 
@@ -12,10 +12,7 @@ function fail(lines: string[], summary: string): never {
   process.exit(1);
 }
 
-// The cdktf CLI passes cdktf.json's "context" (and any overrides) in this variable, which App would read too; reading
-// it here lets settings be checked before App creates its output directory.
-const context = JSON.parse(process.env.CDKTF_CONTEXT_JSON ?? '{}') as Record<string, unknown>;
-const { settings, problems: settingProblems } = resolveSettings(process.env, (key) => context[key]);
+const { settings, problems: settingProblems } = loadSettings(PROJECT_ROOT);
 if (!settings) fail(settingProblems, 'fix the settings above (see "Settings" in README.md).');
 
 const { datasets, problems } = loadDatasets([datasetsRoot()], { settings: settings.platform });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_SETTINGS } from '../naming';
-import { UsageError, datasetsRoot, formatProblem, githubAnnotation, loadDatasets } from '../config';
+import { PROJECT_ROOT, UsageError, datasetsRoot, formatProblem, githubAnnotation, loadDatasets } from '../config';
+import { loadSettings } from '../settings/load';
 import type { LoadResult } from '../config';
 
 const USAGE = `usage: npm run validate -- [--help] [file or folder ...]
@@ -32,10 +32,16 @@ export function validate(
     return 2;
   }
 
+  // Dataset rules depend on settings (the export bucket, the pull-bucket prefix): use the ones synth will use.
+  const { settings, problems: settingProblems } = loadSettings(PROJECT_ROOT, env);
+  if (!settings) {
+    err(`validate: the platform settings are invalid:\n${settingProblems.join('\n')}`);
+    return 2;
+  }
   const started = process.hrtime.bigint();
   let result: LoadResult;
   try {
-    result = loadDatasets(targets, { settings: DEFAULT_SETTINGS });
+    result = loadDatasets(targets, { settings: settings.platform });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`validate: ${e.message}`);

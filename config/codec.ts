@@ -12,19 +12,37 @@ export class Refusal {
   constructor(readonly message: string) {}
 }
 
+/** The JSON Schema (draft-07) fragment of a field: what editors can check as people type. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** A codec that also says, as JSON Schema, as much of its rule as a schema can express. */
+export interface Described {
+  readonly schema: JsonSchema;
+}
+
+export function schemaOf(codec: t.Mixed): JsonSchema {
+  const { schema } = codec as Partial<Described>;
+  if (!schema) throw new Error(`codec "${codec.name}" has no JSON Schema: give it one where it is defined`);
+  return schema;
+}
+
 export function leaf<A>(
   name: string,
   is: (u: unknown) => u is A,
   check: (u: unknown) => A | Refusal,
-): t.Type<A, A, unknown> {
-  return new t.Type<A, A, unknown>(
-    name,
-    is,
-    (u, c) => {
-      const result = check(u);
-      return result instanceof Refusal ? t.failure(u, c, result.message) : t.success(result);
-    },
-    t.identity,
+  schema: JsonSchema,
+): t.Type<A, A, unknown> & Described {
+  return Object.assign(
+    new t.Type<A, A, unknown>(
+      name,
+      is,
+      (u, c) => {
+        const result = check(u);
+        return result instanceof Refusal ? t.failure(u, c, result.message) : t.success(result);
+      },
+      t.identity,
+    ),
+    { schema },
   );
 }
 
@@ -36,8 +54,10 @@ export type StructOf<R extends Props, O extends Props> = { readonly [K in keyof 
   readonly [K in keyof O]: t.TypeOf<O[K]>;
 };
 
-export interface StructOptions<O extends Props> {
+export interface StructOptions<R extends Props, O extends Props> {
   readonly defaults: { readonly [K in keyof O]: t.TypeOf<O[K]> };
+  /** One line per field, shown by editors (JSON Schema `description`). */
+  readonly descriptions: { readonly [K in keyof R | keyof O]: string };
   /** Fields that belong elsewhere, with the sentence that says where. */
   readonly misplaced?: Readonly<Record<string, string>>;
 }
@@ -53,7 +73,7 @@ export class StructType<R extends Props, O extends Props> extends t.Type<StructO
     name: string,
     readonly required: R,
     readonly optional: O,
-    readonly options: StructOptions<O>,
+    readonly options: StructOptions<R, O>,
   ) {
     super(
       name,
@@ -68,6 +88,23 @@ export class StructType<R extends Props, O extends Props> extends t.Type<StructO
 
   get knownKeys(): string[] {
     return [...Object.keys(this.required), ...Object.keys(this.optional)];
+  }
+
+  /** The same fields, required keys, defaults and closedness as JSON Schema. */
+  get schema(): JsonSchema {
+    const property = (key: string, codec: t.Mixed) => ({
+      description: (this.options.descriptions as Record<string, string>)[key],
+      ...schemaOf(codec),
+      ...(key in this.options.defaults ? { default: (this.options.defaults as Record<string, unknown>)[key] } : {}),
+    });
+    return {
+      type: 'object',
+      properties: Object.fromEntries(
+        Object.entries<t.Mixed>({ ...this.required, ...this.optional }).map(([k, c]) => [k, property(k, c)]),
+      ),
+      required: Object.keys(this.required),
+      additionalProperties: false,
+    };
   }
 
   private check(u: unknown, c: t.Context): t.Validation<StructOf<R, O>> {

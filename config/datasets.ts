@@ -9,12 +9,25 @@ import { bucketName, datasetName, flag, list, paperwork, roleArn, transferMode, 
 
 const users = list(username, 'platform usernames');
 
+const COMMON = {
+  name: 'The dataset name: lower case letters, digits and underscores, starting with a letter; the file name without .yaml.',
+  users: 'Platform usernames (alpha_user_...) allowed to use this dataset.',
+  paperwork: 'Link to or reference of the DPIA, data sharing agreement or equivalent that allows this transfer.',
+};
+
 export const PushDatasetCodec = new StructType(
   'a push dataset',
   { name: datasetName, bucket: bucketName, users, paperwork },
   { keep_files: flag, transfer: transferMode },
   {
     defaults: { keep_files: false, transfer: 'copy' },
+    descriptions: {
+      ...COMMON,
+      users: 'Platform usernames (alpha_user_...) allowed to upload under s3://mojap-hub-exports/<name>/.',
+      bucket: "The receiving bucket's name in the other account (not an ARN, not s3://).",
+      keep_files: 'true: copy files and keep them in the export bucket; false (default): move them.',
+      transfer: 'copy (default): server-side copy; stream: read and upload the bytes, for targets a copy cannot reach.',
+    },
     misplaced: {
       pull_arns: 'that field belongs to pull datasets (pull_datasets/); a push dataset sends files to "bucket"',
       allow_push: 'that field belongs to pull datasets (pull_datasets/)',
@@ -29,6 +42,13 @@ export const PullDatasetCodec = new StructType(
   { allow_push: flag, bucket_versioning: flag },
   {
     defaults: { allow_push: false, bucket_versioning: false },
+    descriptions: {
+      ...COMMON,
+      users: 'Platform usernames (alpha_user_...) who can read and write the bucket mojap-<name>.',
+      pull_arns: 'IAM role ARNs (arn:aws:iam::<account>:role/<name>) that may read the bucket.',
+      allow_push: 'true: the pull_arns may also write and delete objects; false (default): read only.',
+      bucket_versioning: 'true: keep earlier versions of overwritten objects; false (default).',
+    },
     misplaced: {
       bucket: 'a pull dataset gets its own bucket; to send files to an existing bucket, use push_datasets/',
       keep_files: 'that field belongs to push datasets (push_datasets/)',

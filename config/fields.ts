@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { bucketNameProblem } from '../naming';
-import { Refusal, leaf } from './codec';
+import { Refusal, leaf, schemaOf, type Described, type JsonSchema } from './codec';
 import { describe } from './problem';
 
 /** The leaf codecs of a dataset file. Names read as "expected <name>". */
@@ -10,9 +10,19 @@ const isBoolean = (u: unknown): u is boolean => typeof u === 'boolean';
 
 const PLACEHOLDER = /<<[^>]*>>|<<|>>/;
 
-/** Any text field: present, not blank, and not a template placeholder such as `<<new_project>>`. */
-function text(what: string, refine: (s: string) => string | Refusal = (s) => s): t.Type<string, string, unknown> {
-  return leaf(what, isString, (u) => {
+/** Text that is not blank and holds no template placeholder, as JSON Schema. */
+const TEXT_SCHEMA = { type: 'string', pattern: '\\S', not: { pattern: '<<|>>' } } as const;
+
+/**
+ * Any text field: present, not blank, and not a template placeholder such as `<<new_project>>`. `schema` says the
+ * refinement's rule as JSON Schema, as far as a schema can.
+ */
+function text(
+  what: string,
+  refine: (s: string) => string | Refusal = (s) => s,
+  schema: JsonSchema = TEXT_SCHEMA,
+): t.Type<string, string, unknown> & Described {
+  const checks = (u: unknown) => {
     if (typeof u !== 'string') return new Refusal(`expected ${what}, found ${describe(u)}`);
     const s = u.trim();
     if (s === '') return new Refusal(`expected ${what}, found an empty string`);
@@ -21,7 +31,9 @@ function text(what: string, refine: (s: string) => string | Refusal = (s) => s):
       return new Refusal(`expected ${what}, found the template placeholder ${JSON.stringify(s)}: replace it`);
     }
     return refine(s);
-  });
+  };
+  const not = schema.not && schema !== TEXT_SCHEMA ? { anyOf: [TEXT_SCHEMA.not, schema.not] } : TEXT_SCHEMA.not;
+  return leaf(what, isString, checks, { ...schema, not });
 }
 
 const DATASET_NAME = 'a dataset name (lower case letters, digits and underscores, starting with a letter)';
@@ -37,7 +49,23 @@ export const datasetName = text(DATASET_NAME, (s) => {
   if (!/^[a-z]/.test(s)) return new Refusal(`${found}: it must start with a lower case letter`);
   const bad = s.match(/[^a-z0-9_]/)![0];
   return new Refusal(`${found}: ${JSON.stringify(bad)} is not allowed`);
-});
+}, { type: 'string', pattern: '^[a-z][a-z0-9_]*$' });
+
+/** The S3 naming rules naming/bucket-name.ts checks, as far as JSON Schema can say them. */
+const BUCKET_NAME_SCHEMA = {
+  type: 'string',
+  minLength: 3,
+  maxLength: 63,
+  pattern: '^[a-z0-9][a-z0-9.-]*[a-z0-9]$',
+  not: {
+    anyOf: [
+      { pattern: '\\.\\.' },
+      { pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$' },
+      { pattern: '^(xn--|sthree-|amzn-s3-demo-)' },
+      { pattern: '(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$' },
+    ],
+  },
+};
 
 export const bucketName = text('an S3 bucket name', (s) => {
   const found = `expected an S3 bucket name, found ${JSON.stringify(s)}`;
@@ -50,7 +78,7 @@ export const bucketName = text('an S3 bucket name', (s) => {
   }
   const problem = bucketNameProblem(s);
   return problem ? new Refusal(`${found}: a bucket name ${problem}`) : s;
-});
+}, BUCKET_NAME_SCHEMA);
 
 const USERNAME = 'a platform username such as "alpha_user_jbloggs"';
 
@@ -66,11 +94,13 @@ export const username = text(USERNAME, (s) => {
   // The username is an IAM role name: at most 64 characters.
   if (s.length > 64) return new Refusal(`${found}: it is ${s.length} characters long; IAM allows 64`);
   return s;
-});
+}, { type: 'string', pattern: '^alpha_user_[A-Za-z0-9-]+$', maxLength: 64 });
 
 export const paperwork = text('a link to or reference of the DPIA or data sharing agreement');
 
-export const flag = leaf('true or false', isBoolean, (u) => {
+export const flag = leaf('true or false', isBoolean, checkFlag, { type: 'boolean' });
+
+function checkFlag(u: unknown): boolean | Refusal {
   if (typeof u === 'boolean') return u;
   const found = `expected true or false, found ${describe(u)}`;
   if (Array.isArray(u) && u.length === 1 && typeof u[0] === 'boolean') {
@@ -81,7 +111,7 @@ export const flag = leaf('true or false', isBoolean, (u) => {
     return new Refusal(`${found}: write ${value} without quotes (YAML 1.2 reads yes/no/on/off as text)`);
   }
   return new Refusal(found);
-});
+}
 
 export const TRANSFER_MODES = ['copy', 'stream'] as const;
 export type TransferMode = (typeof TRANSFER_MODES)[number];
@@ -94,6 +124,7 @@ export const transferMode = leaf(
     if (TRANSFER_MODES.includes(s as TransferMode)) return s as TransferMode;
     return new Refusal(`expected "copy" (server-side copy, the default) or "stream", found ${describe(u)}`);
   },
+  { enum: [...TRANSFER_MODES] },
 );
 
 const ROLE_ARN = 'an IAM role ARN such as "arn:aws:iam::123456789012:role/reader"';
@@ -119,11 +150,14 @@ export const roleArn = text(ROLE_ARN, (s) => {
     return new Refusal(`${found}: role names and paths use letters, digits and +=,.@_- (1 to 64 characters each)`);
   }
   return s;
-});
+}, { type: 'string', pattern: '^arn:aws:iam::\\d{12}:role/([\\w+=,.@-]{1,64}/)*[\\w+=,.@-]{1,64}$' });
 
 /** A non-empty list without repeats; the repeat is reported where it stands. */
-export function list<C extends t.Mixed>(item: C, what: string): t.Type<t.TypeOf<C>[], t.TypeOf<C>[], unknown> {
-  return new t.Type<t.TypeOf<C>[], t.TypeOf<C>[], unknown>(
+export function list<C extends t.Mixed>(
+  item: C,
+  what: string,
+): t.Type<t.TypeOf<C>[], t.TypeOf<C>[], unknown> & Described {
+  const codec = new t.Type<t.TypeOf<C>[], t.TypeOf<C>[], unknown>(
     `a list of ${what}`,
     (u): u is t.TypeOf<C>[] => Array.isArray(u) && u.every(item.is),
     (u, c) => {
@@ -151,4 +185,7 @@ export function list<C extends t.Mixed>(item: C, what: string): t.Type<t.TypeOf<
     },
     t.identity,
   );
+  return Object.assign(codec, {
+    schema: { type: 'array', items: schemaOf(item), minItems: 1, uniqueItems: true },
+  });
 }

@@ -1,0 +1,94 @@
+import { PROJECT_ROOT, loadDatasets } from '../config';
+import { describeCommand } from '../bin/describe';
+import { DEFAULT_SETTINGS } from '../naming';
+import { only, policyOf, resources, synthesize } from './helpers/synth';
+
+/**
+ * `describe` must tell people exactly what Terraform builds: every name and ARN it prints is checked against the
+ * synthesized stacks of the repository's own datasets, for every example dataset.
+ */
+function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = describeCommand(argv, {}, (t) => out.push(t), (t) => err.push(t));
+  return { status, out: out.join('\n'), err: err.join('\n') };
+}
+
+const { stacks } = synthesize([PROJECT_ROOT]);
+const { datasets } = loadDatasets([PROJECT_ROOT], { settings: DEFAULT_SETTINGS });
+
+describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
+  const stack = stacks[`push-${name}`];
+  const described = JSON.parse(run(['--json', name]).out);
+  const role = only(stack, 'aws_iam_role');
+  const fn = only(stack, 'aws_lambda_function') as { environment: { variables: Record<string, string> } };
+
+  test('the exporter role ARN is the role Terraform creates', () => {
+    expect(described.exporterRoleArn).toBe(`arn:aws:iam::${DEFAULT_SETTINGS.account}:role${role.path}${role.name}`);
+  });
+
+  test('uploads go where the rule listens, and arrive in the bucket the function writes to', () => {
+    const rule = JSON.parse(String(only(stack, 'aws_cloudwatch_event_rule').event_pattern));
+    expect(described.uploadTo).toBe(`s3://${rule.detail.bucket.name[0]}/${rule.detail.object.key[0].prefix}`);
+    expect(described.receivingBucket).toBe(fn.environment.variables.TARGET_BUCKET);
+    expect(described.afterExport).toBe(fn.environment.variables.KEEP_FILES === 'true' ? 'kept' : 'moved');
+  });
+
+  test('who may upload is who gets the upload policy', () => {
+    const users = Object.values(resources(stack, 'aws_iam_role_policy')).filter((p) => p.role !== '${aws_iam_role.exporter-role.name}');
+    expect([...described.uploaders].sort()).toEqual(users.map((p) => p.role).sort());
+  });
+
+  test("the receiver statement grants the role exactly the actions the role's policy uses on that bucket", () => {
+    const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
+    const write = exporterPolicy.find((s) => s.Sid === 'WriteTarget')!;
+    expect(described.receiverStatement).toEqual({
+      Sid: 'AllowHubExportsDelivery',
+      Effect: 'Allow',
+      Principal: { AWS: described.exporterRoleArn },
+      Action: write.Action,
+      Resource: write.Resource,
+    });
+  });
+
+  test('the text names the upload location, the role and prints the statement as JSON', () => {
+    const text = run([name]).out;
+    expect(text).toContain(`Upload files to       ${described.uploadTo}`);
+    expect(text).toContain(`Exporter role         ${described.exporterRoleArn}`);
+    const json = text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1);
+    expect(JSON.parse(json)).toEqual(described.receiverStatement);
+  });
+});
+
+describe.each(datasets.pull.map((d) => d.name))('pull dataset %s', (name) => {
+  const stack = stacks[`pull-${name}`];
+  const described = JSON.parse(run(['--json', name]).out);
+
+  test('the bucket is the bucket Terraform creates', () => {
+    expect(described.bucket).toBe(only(stack, 'aws_s3_bucket').bucket);
+    expect(described.bucketArn).toBe(`arn:aws:s3:::${described.bucket}`);
+  });
+
+  test('readers and writers are those the bucket policy and user policies name', () => {
+    const allows = policyOf(only(stack, 'aws_s3_bucket_policy').policy).Statement.filter((s) => s.Effect === 'Allow');
+    expect(allows.every((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: described.readers }))).toBe(true);
+    expect(described.externalWrite).toBe(allows.some((s) => s.Sid === 'ExternalWrite'));
+    expect([...described.readWrite].sort()).toEqual(Object.values(resources(stack, 'aws_iam_role_policy')).map((p) => p.role).sort());
+  });
+
+  test('the example reads the right bucket', () => {
+    const text = run([name]).out;
+    expect(text).toContain(`aws s3 cp s3://${described.bucket}/path/to/file.csv .`);
+  });
+});
+
+test('an unknown name says which names exist, and exits 1', () => {
+  const r = run(['no_such_dataset']);
+  expect(r.status).toBe(1);
+  expect(r.err).toContain('no dataset is named "no_such_dataset". Known: courts_listing_sample, hmpps_probation_outcomes, prison_population_daily');
+});
+
+test('no name is a usage error', () => {
+  expect(run([]).status).toBe(2);
+  expect(run(['--bogus', 'x']).status).toBe(2);
+});

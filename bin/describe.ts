@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT, datasetsRoot, formatProblem, loadDatasets } from '../config';
+import { describePull, describePush, renderText, type Description } from '../describe';
+import { loadSettings } from '../settings/load';
+
+const USAGE = `usage: npm run describe -- [--json] <dataset name> [...]
+
+Prints what a deployed dataset gives its users, receivers and reviewers: for a push dataset where to upload, who
+may, the exporter role and the statement the receiving bucket's owner must add; for a pull dataset the bucket, who
+can read and write it, and how to read it from another account. --json prints the same as JSON.
+
+Exit status: 0 described, 1 a dataset file is invalid or no dataset has that name, 2 usage error.`;
+
+export function describeCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): number {
+  let names: string[];
+  let json: boolean;
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+    if (parsed.values.help) {
+      out(USAGE);
+      return 0;
+    }
+    if (parsed.positionals.length === 0) throw new Error('name at least one dataset');
+    names = parsed.positionals;
+    json = parsed.values.json ?? false;
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const { settings, problems: settingProblems } = loadSettings(PROJECT_ROOT, env);
+  if (!settings) {
+    err(`describe: the platform settings are invalid:\n${settingProblems.join('\n')}`);
+    return 2;
+  }
+  const root = datasetsRoot(env);
+  const { datasets, problems } = loadDatasets([root], { settings: settings.platform, cwd: root });
+  if (problems.length > 0) {
+    err(`${problems.map(formatProblem).join('\n')}\n\nFix the dataset files first (npm run validate).`);
+    return 1;
+  }
+
+  const found: Description[] = [];
+  for (const name of names) {
+    const push = datasets.push.find((d) => d.name === name);
+    const pull = datasets.pull.find((d) => d.name === name);
+    if (push) found.push(describePush(settings.platform, push, `push_datasets/${name}.yaml`));
+    if (pull) found.push(describePull(settings.platform, pull, `pull_datasets/${name}.yaml`));
+    if (!push && !pull) {
+      const known = [...datasets.push, ...datasets.pull].map((d) => d.name).sort();
+      err(`describe: no dataset is named "${name}". Known: ${known.join(', ')}`);
+      return 1;
+    }
+  }
+  out(json ? JSON.stringify(found.length === 1 ? found[0] : found, null, 2) : found.map(renderText).join('\n'));
+  return 0;
+}
+
+if (require.main === module) {
+  process.exitCode = describeCommand(process.argv.slice(2), process.env, console.log, console.error);
+}

@@ -1,0 +1,140 @@
+import type { PullDataset, PushDataset } from '../config/datasets';
+import { receiverStatement, type PolicyStatement } from '../functions/exporter/permissions';
+import {
+  alarmTopicName,
+  bucketArn,
+  deadLetterQueueName,
+  exportPrefix,
+  exporterLogGroup,
+  exporterRoleArn,
+  pullBucketName,
+  stackIds,
+  type PlatformSettings,
+} from '../naming';
+
+/**
+ * What a requester, a receiver or a reviewer needs to know about one dataset once it is deployed, derived from the
+ * same names the stacks use. Pure: `bin/describe.ts` finds the dataset and prints this.
+ */
+export interface PushDescription {
+  readonly kind: 'push';
+  readonly name: string;
+  readonly file: string;
+  readonly stack: string;
+  readonly uploadTo: string;
+  readonly uploaders: readonly string[];
+  readonly receivingBucket: string;
+  readonly deliveredTo: string;
+  readonly afterExport: 'moved' | 'kept';
+  readonly transfer: 'copy' | 'stream';
+  readonly exporterRoleArn: string;
+  readonly logGroup: string;
+  readonly failedExportsQueue: string;
+  readonly alarmTopic: string;
+  readonly paperwork: string;
+  /** The statement the receiving bucket's owner adds to its bucket policy. */
+  readonly receiverStatement: PolicyStatement;
+}
+
+export interface PullDescription {
+  readonly kind: 'pull';
+  readonly name: string;
+  readonly file: string;
+  readonly stack: string;
+  readonly bucket: string;
+  readonly bucketArn: string;
+  readonly readWrite: readonly string[];
+  readonly readers: readonly string[];
+  readonly externalWrite: boolean;
+  readonly versioning: boolean;
+  readonly paperwork: string;
+  readonly example: readonly string[];
+}
+
+export type Description = PushDescription | PullDescription;
+
+export function describePush(s: PlatformSettings, d: PushDataset, file: string): PushDescription {
+  const role = exporterRoleArn(s, d.name);
+  return {
+    kind: 'push',
+    name: d.name,
+    file,
+    stack: stackIds.push(d.name),
+    uploadTo: `s3://${s.exportBucket}/${exportPrefix(d.name)}`,
+    uploaders: d.users,
+    receivingBucket: d.bucket,
+    deliveredTo: `s3://${d.bucket}/${exportPrefix(d.name)}`,
+    afterExport: d.keep_files ? 'kept' : 'moved',
+    transfer: d.transfer,
+    exporterRoleArn: role,
+    logGroup: exporterLogGroup(d.name),
+    failedExportsQueue: deadLetterQueueName(d.name),
+    alarmTopic: alarmTopicName(s),
+    paperwork: d.paperwork,
+    receiverStatement: receiverStatement(d.bucket, role),
+  };
+}
+
+export function describePull(s: PlatformSettings, d: PullDataset, file: string): PullDescription {
+  const bucket = pullBucketName(s, d.name);
+  return {
+    kind: 'pull',
+    name: d.name,
+    file,
+    stack: stackIds.pull(d.name),
+    bucket,
+    bucketArn: bucketArn(bucket),
+    readWrite: d.users,
+    readers: d.pull_arns,
+    externalWrite: d.allow_push,
+    versioning: d.bucket_versioning,
+    paperwork: d.paperwork,
+    example: [
+      `# As one of the roles in pull_arns (e.g. with AWS_PROFILE set to a profile that assumes it), in ${s.region}:`,
+      `aws s3 ls s3://${bucket}/`,
+      `aws s3 cp s3://${bucket}/path/to/file.csv .`,
+      `aws s3 sync s3://${bucket}/ ./${d.name}/`,
+      `# Python: boto3.client("s3", region_name="${s.region}").download_file("${bucket}", "path/to/file.csv", "file.csv")`,
+    ],
+  };
+}
+
+const row = (label: string, value: string) => `  ${label.padEnd(22)}${value}`;
+
+/** The text `describe` prints: labelled lines a person can read and copy from. */
+export function renderText(d: Description): string {
+  if (d.kind === 'push') {
+    return [
+      `${d.name}: push dataset (${d.file}, stack ${d.stack})`,
+      '',
+      row('Upload files to', d.uploadTo),
+      row('Who may upload', d.uploaders.join(', ')),
+      row('Files arrive at', `${d.deliveredTo}<same path>`),
+      row('After export', d.afterExport === 'moved' ? 'removed from the export bucket once the copy is verified' : 'kept in the export bucket (keep_files)'),
+      row('Transfer', d.transfer === 'copy' ? 'server-side copy' : 'streamed (read and uploaded by the exporter)'),
+      row('Exporter role', d.exporterRoleArn),
+      row('Exporter logs', d.logGroup),
+      row('Failed exports go to', `SQS queue ${d.failedExportsQueue}, alarm topic ${d.alarmTopic}`),
+      row('Paperwork', d.paperwork),
+      '',
+      `The owner of ${d.receivingBucket} must add this statement to its bucket policy:`,
+      '',
+      JSON.stringify(d.receiverStatement, null, 2),
+      '',
+    ].join('\n');
+  }
+  return [
+    `${d.name}: pull dataset (${d.file}, stack ${d.stack})`,
+    '',
+    row('Bucket', `${d.bucket} (${d.bucketArn})`),
+    row('Read and write', `${d.readWrite.join(', ')} (platform users)`),
+    row(d.externalWrite ? 'Read and write' : 'Read only', d.readers.join(', ')),
+    row('Versioning', d.versioning ? 'on: overwritten objects keep their earlier versions' : 'off'),
+    row('Paperwork', d.paperwork),
+    '',
+    'Reading it from another account:',
+    '',
+    ...d.example.map((line) => `  ${line}`),
+    '',
+  ].join('\n');
+}
