@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, datasetsRoot, formatProblem, loadDatasets } from '../config';
+import { datasetsRoot, formatProblem, loadDatasets } from '../config';
 import { describePull, describePush, renderText, type Description } from '../describe';
-import { loadSettings } from '../settings/load';
+import { commandLine, settingsFor, type Print } from './cli';
 
 const USAGE = `usage: npm run describe -- [--json] <dataset name> [...]
 
@@ -14,34 +13,17 @@ Exit status: 0 described, 1 a dataset file is invalid or no dataset has that nam
 export function describeCommand(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
-  out: (text: string) => void,
-  err: (text: string) => void,
+  out: Print,
+  err: Print,
 ): number {
-  let names: string[];
-  let json: boolean;
-  try {
-    const parsed = parseArgs({
-      args: [...argv],
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-    });
-    if (parsed.values.help) {
-      out(USAGE);
-      return 0;
-    }
-    if (parsed.positionals.length === 0) throw new Error('name at least one dataset');
-    names = parsed.positionals;
-    json = parsed.values.json ?? false;
-  } catch (e) {
-    err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-
-  const { settings, problems: settingProblems } = loadSettings(PROJECT_ROOT, env);
-  if (!settings) {
-    err(`describe: the platform settings are invalid:\n${settingProblems.join('\n')}`);
-    return 2;
-  }
+  const parsed = commandLine(argv, { json: { type: 'boolean' } }, USAGE, out, err, (names) => {
+    if (names.length === 0) throw new Error('name at least one dataset');
+  });
+  if (typeof parsed === 'number') return parsed;
+  const names = parsed.positionals;
+  const json = parsed.values.json ?? false;
+  const settings = settingsFor('describe', env, err);
+  if (!settings) return 2;
   const root = datasetsRoot(env);
   const { datasets, problems } = loadDatasets([root], { settings: settings.platform, cwd: root });
   if (problems.length > 0) {

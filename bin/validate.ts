@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, UsageError, datasetsRoot, formatProblem, githubAnnotation, loadDatasets } from '../config';
-import { loadSettings } from '../settings/load';
+import { UsageError, datasetsRoot, formatProblem, githubAnnotation, loadDatasets } from '../config';
+import { commandLine, settingsFor, type Print } from './cli';
 import type { LoadResult } from '../config';
 
 const USAGE = `usage: npm run validate -- [--help] [file or folder ...]
@@ -16,28 +15,15 @@ With GITHUB_ACTIONS=true, problems are also printed as workflow annotations.`;
 export function validate(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
-  out: (line: string) => void,
-  err: (line: string) => void,
+  out: Print,
+  err: Print,
 ): number {
-  let targets: string[];
-  try {
-    const parsed = parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
-    if (parsed.values.help) {
-      out(USAGE);
-      return 0;
-    }
-    targets = parsed.positionals.length > 0 ? parsed.positionals : [datasetsRoot(env)];
-  } catch (e) {
-    err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-
+  const parsed = commandLine(argv, {}, USAGE, out, err);
+  if (typeof parsed === 'number') return parsed;
+  const targets = parsed.positionals.length > 0 ? parsed.positionals : [datasetsRoot(env)];
   // Dataset rules depend on settings (the export bucket, the pull-bucket prefix): use the ones synth will use.
-  const { settings, problems: settingProblems } = loadSettings(PROJECT_ROOT, env);
-  if (!settings) {
-    err(`validate: the platform settings are invalid:\n${settingProblems.join('\n')}`);
-    return 2;
-  }
+  const settings = settingsFor('validate', env, err);
+  if (!settings) return 2;
   const started = process.hrtime.bigint();
   let result: LoadResult;
   try {

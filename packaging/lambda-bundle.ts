@@ -37,6 +37,9 @@ export function bundleLambda(options: { entry: string; projectRoot: string; outD
     target: 'node22',
     format: 'cjs',
     legalComments: 'none',
+    // Paths in the source map stay relative to the project even when node_modules is a symlink (as in the
+    // checkouts `changed` makes), so the same code gives the same zip wherever it is built.
+    preserveSymlinks: true,
     write: false,
     logLevel: 'error',
   });
