@@ -19,6 +19,8 @@ const VALIDATOR_ONLY: Record<string, string> = {
   'pull_datasets/trailing_.yaml': 'the derived bucket name must be valid',
   [`pull_datasets/${'c'.repeat(58)}.yaml`]: 'the derived bucket name must fit 63 characters',
   'push_datasets/two_documents.yaml': 'one YAML document per file',
+  'push_datasets/bucket_code_bucket.yaml': "the target must not be the exporter's code bucket (a setting)",
+  'pull_datasets/hub_exports_lambda_code.yaml': "the derived bucket must not be the exporter's code bucket",
 };
 /** Not YAML an editor could check against a schema, or not a dataset file at all. */
 const NOT_SCHEMA_CASES = [

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as t from 'io-ts';
-import type { PlatformSettings } from '../naming';
+import { pullBucketName, type PlatformSettings } from '../naming';
 import { unknownKey } from './codec';
 import { DATASET_FOLDERS, PullDatasetCodec, PushDatasetCodec } from './datasets';
 import type { DatasetKind, Datasets, PullDataset, PushDataset } from './datasets';
@@ -71,7 +71,7 @@ export function loadDatasets(targets: readonly string[], options: LoadOptions): 
     if (kind === 'push') check(PushDatasetCodec, pushRules, push);
     else check(PullDatasetCodec, pullRules, pull);
   }
-  problems.push(...duplicateNames(push), ...duplicateNames(pull));
+  problems.push(...duplicateNames(push), ...duplicateNames(pull), ...pushIntoPullBucket(push, pull, options.settings));
 
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
   return {
@@ -94,6 +94,20 @@ function duplicateNames(entries: Loaded<{ name: string }>[]): Problem[] {
     else out.push(locatedProblem(file, source, ['name'], 'value', `"${dataset.name}" is already used by ${earlier}`));
   }
   return out;
+}
+
+/**
+ * A push target that is one of our pull buckets is in our own account, where the exporter role's identity policy
+ * alone would let it write: no receiver would have consented. (The role's policy also refuses same-account targets.)
+ */
+function pushIntoPullBucket(push: Loaded<PushDataset>[], pull: Loaded<PullDataset>[], s: PlatformSettings): Problem[] {
+  const pullBuckets = new Map(pull.map((e) => [pullBucketName(s, e.dataset.name), e.file]));
+  return push.flatMap(({ dataset, file, source }) => {
+    const owner = pullBuckets.get(dataset.bucket);
+    if (owner === undefined) return [];
+    const message = `expected a bucket in the receiver's account, found "${dataset.bucket}", the bucket of ${owner}: a pull dataset shares data with its own users`;
+    return [locatedProblem(file, source, ['bucket'], 'value', message)];
+  });
 }
 
 function collectFiles(targets: readonly string[], cwd: string, refuse: (file: string, msg: string) => void) {

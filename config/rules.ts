@@ -1,5 +1,6 @@
 import {
   MAX_ROLE_NAME_LENGTH,
+  artifactBucketName,
   bucketNameProblem,
   exporterName,
   pullBucketName,
@@ -42,6 +43,12 @@ export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings)
       path: ['bucket'],
       message: `expected the receiving bucket, found the export bucket "${s.exportBucket}" itself: every file would be exported back into it`,
     });
+  } else if (d.bucket === artifactBucketName(s)) {
+    // In our own account an identity policy alone grants access: the exporter would overwrite the exporter's code.
+    out.push({
+      path: ['bucket'],
+      message: `expected the receiving bucket, found "${d.bucket}", which holds the exporter's code: ask the receiver for their bucket's name`,
+    });
   }
   return out;
 }
@@ -56,6 +63,12 @@ export function pullRules(d: PullDataset, fileStem: string, s: PlatformSettings)
     out.push({
       path: ['name'],
       message: `gives the bucket name "${bucket}", which is the export bucket's: choose another name`,
+    });
+  } else if (bucket === artifactBucketName(s)) {
+    // Its users' role policies would reach the exporter's code even though creating the bucket would fail.
+    out.push({
+      path: ['name'],
+      message: `gives the bucket name "${bucket}", which holds the exporter's code: choose another name`,
     });
   }
   return out;

@@ -45,7 +45,14 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Resource: source,
       Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } },
     },
-    { Sid: 'WriteTarget', Effect: 'Allow', Action: TARGET_ACTIONS, Resource: `${bucketArn(d.bucket)}/*` },
+    {
+      Sid: 'WriteTarget',
+      Effect: 'Allow',
+      Action: TARGET_ACTIONS,
+      Resource: `${bucketArn(d.bucket)}/*`,
+      // Targets are in receivers' accounts, where their bucket policy must consent too; never a bucket of ours.
+      Condition: { StringNotEquals: { 's3:ResourceAccount': s.account } },
+    },
     {
       Sid: 'WriteOwnLogs',
       Effect: 'Allow',

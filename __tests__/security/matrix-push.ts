@@ -1,0 +1,109 @@
+import { table, type Cell } from './cells';
+
+/**
+ * Push datasets of the fixture (__tests__/fixtures/datasets): proj (users p1 and shared), proj_2 (shared; keep_files),
+ * proj2 (p3; transfer: stream). The three names are prefixes of each other, so every cell naming another dataset's
+ * prefix is a trailing-slash check. Objects are written to `mojap-hub-exports/<name>/…`.
+ */
+
+const EXPORTS = 'mojap-hub-exports';
+/** The most generous receiver (see Context.receiver): our identity policy alone must refuse. */
+const TRUSTING = { receiver: 'trusts platform account' } as const;
+/** The API operation a cell stands for, when IAM authorises it under another name. */
+const op = (name: string) => ({ op: name });
+
+export const PUSH_USERS: Cell[] = table('Push users on the export bucket', [
+  // Their own prefix: every step of a single and of a multipart upload, and seeing what waits there.
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj/data.csv`, 'Allowed'],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj/big.bin`, 'Allowed', op('CreateMultipartUpload')],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj/big.bin`, 'Allowed', op('UploadPart')],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj/big.bin`, 'Allowed', op('CompleteMultipartUpload')],
+  ['alpha_user_p1', 's3:AbortMultipartUpload', `${EXPORTS}/proj/big.bin`, 'Allowed'],
+  ['alpha_user_p1', 's3:ListMultipartUploadParts', `${EXPORTS}/proj/big.bin`, 'Allowed', op('ListParts')],
+  ['alpha_user_p1', 's3:ListBucket', EXPORTS, 'Allowed', { prefix: 'proj/' }],
+  // Nowhere else: not the root, not the prefix without its slash, not the datasets whose names start with "proj".
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj`, 'Denied'],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj_2/big.bin`, 'Denied', op('CreateMultipartUpload')],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj2/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/proj-archive/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:AbortMultipartUpload', `${EXPORTS}/proj_2/big.bin`, 'Denied'],
+  ['alpha_user_p1', 's3:ListBucket', EXPORTS, 'Denied'],
+  ['alpha_user_p1', 's3:ListBucket', EXPORTS, 'Denied', { prefix: 'proj' }],
+  ['alpha_user_p1', 's3:ListBucket', EXPORTS, 'Denied', { prefix: 'proj_2/' }],
+  // Uploads wait to be moved; nobody but the exporter reads or removes them, not even their author.
+  ['alpha_user_p1', 's3:GetObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:DeleteObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:DeleteObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['alpha_user_p1', 's3:ListBucketVersions', EXPORTS, 'Denied', { prefix: 'proj/' }],
+  ['alpha_user_p1', 's3:PutObject', 'mojap-hub-exports-lambda-code/exporter/code.zip', 'Denied'],
+  // A user of two push datasets gets both, and only both.
+  ['alpha_user_shared', 's3:PutObject', `${EXPORTS}/proj/data.csv`, 'Allowed'],
+  ['alpha_user_shared', 's3:PutObject', `${EXPORTS}/proj_2/data.csv`, 'Allowed'],
+  ['alpha_user_shared', 's3:PutObject', `${EXPORTS}/proj_2/big.bin`, 'Allowed', op('CompleteMultipartUpload')],
+  ['alpha_user_shared', 's3:ListBucket', EXPORTS, 'Allowed', { prefix: 'proj_2/' }],
+  ['alpha_user_shared', 's3:PutObject', `${EXPORTS}/proj2/data.csv`, 'Denied'],
+  ['alpha_user_shared', 's3:GetObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['alpha_user_shared', 's3:GetObject', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['alpha_user_shared', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  // proj2's only user: the names that look alike are not theirs.
+  ['alpha_user_p3', 's3:PutObject', `${EXPORTS}/proj2/data.csv`, 'Allowed'],
+  ['alpha_user_p3', 's3:PutObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['alpha_user_p3', 's3:PutObject', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['alpha_user_p3', 's3:AbortMultipartUpload', `${EXPORTS}/proj/big.bin`, 'Denied'],
+  ['alpha_user_p3', 's3:ListBucket', EXPORTS, 'Denied', { prefix: 'proj/' }],
+]);
+
+/**
+ * Exporter roles: read and (unless keep_files) delete exact versions under their own prefix, write their own target.
+ * Targets are in the receivers' accounts: see Context.receiver in cells.ts for how those cells are evaluated.
+ */
+export const EXPORTERS: Cell[] = table('Exporter roles', [
+  ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Allowed', op('CopyObject source')],
+  ['export_proj-move', 's3:GetObject', `${EXPORTS}/proj/data.csv`, 'Allowed', op('HeadObject')],
+  ['export_proj-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj/data.csv`, 'Allowed'],
+  ['export_proj-move', 's3:ListBucket', EXPORTS, 'Allowed', { prefix: 'proj/data.csv' }],
+  ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['export_proj-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/proj2/data.csv`, 'Denied'],
+  ['export_proj-move', 's3:ListBucket', EXPORTS, 'Denied', { prefix: 'proj_2/' }],
+  // Deleting without a version id would hide a newer upload behind a delete marker; the exporter never needs it.
+  ['export_proj-move', 's3:DeleteObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['export_proj-move', 's3:PutObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['export_proj-move', 's3:PutObject', 'mojap-hub-exports-lambda-code/exporter/code.zip', 'Denied'],
+  ['export_proj-move', 's3:PutObject', 'mojap-share-a/proj/data.csv', 'Denied'],
+  // Its target (cross-account: our identity policy and the receiver's statement for this role).
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/data.csv', 'Allowed', op('CopyObject')],
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/big.bin', 'Allowed', op('UploadPartCopy')],
+  ['export_proj-move', 's3:PutObjectAcl', 'receiver-proj/proj/data.csv', 'Allowed', op('ACL bucket-owner-full-control')],
+  ['export_proj-move', 's3:GetObject', 'receiver-proj/proj/data.csv', 'Allowed', op('HeadObject to verify')],
+  ['export_proj-move', 's3:AbortMultipartUpload', 'receiver-proj/proj/big.bin', 'Allowed'],
+  ['export_proj-move', 's3:DeleteObject', 'receiver-proj/proj/data.csv', 'Denied'],
+  ['export_proj-move', 's3:DeleteObject', 'receiver-proj/proj/data.csv', 'Denied', TRUSTING],
+  // Another dataset's target: refused by the receiver's statement, and by our policy even if the receiver trusted all.
+  ['export_proj-move', 's3:PutObject', 'receiver-proj-2/proj/data.csv', 'Denied'],
+  ['export_proj-move', 's3:PutObject', 'receiver-proj-2/proj/data.csv', 'Denied', TRUSTING],
+  ['export_proj-move', 's3:PutObject', 'receiver.proj2.example-org/proj/data.csv', 'Denied', TRUSTING],
+  // Logging and failure reporting: its own log group and queue only.
+  ['export_proj-move', 'logs:PutLogEvents', 'logs:/aws/lambda/export_proj-move', 'Allowed'],
+  ['export_proj-move', 'logs:PutLogEvents', 'logs:/aws/lambda/export_proj_2-move', 'Denied'],
+  ['export_proj-move', 'sqs:SendMessage', 'queue:export_proj-move-failed', 'Allowed', op('on-failure destination')],
+  ['export_proj-move', 'sqs:SendMessage', 'queue:export_proj_2-move-failed', 'Denied'],
+
+  // proj_2 keeps files: it reads its prefix and never deletes.
+  ['export_proj_2-move', 's3:GetObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Allowed'],
+  ['export_proj_2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['export_proj_2-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['export_proj_2-move', 's3:PutObject', 'receiver-proj-2/proj_2/data.csv', 'Allowed'],
+  ['export_proj_2-move', 's3:PutObject', 'receiver-proj/proj_2/data.csv', 'Denied', TRUSTING],
+
+  // proj2 streams: the same permissions, its own prefix and target.
+  ['export_proj2-move', 's3:GetObjectVersion', `${EXPORTS}/proj2/data.csv`, 'Allowed', op('GetObject stream')],
+  ['export_proj2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj2/data.csv`, 'Allowed'],
+  ['export_proj2-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  ['export_proj2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
+  ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Allowed', op('UploadPart')],
+  ['export_proj2-move', 's3:PutObject', 'receiver-proj/proj2/data.csv', 'Denied', TRUSTING],
+]);

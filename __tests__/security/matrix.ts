@@ -1,0 +1,37 @@
+import type { Cell } from './cells';
+import { NOBODY, SERVICES, TRANSPORT, TRUST } from './matrix-platform';
+import { PULL_ARNS, PULL_USERS } from './matrix-pull';
+import { EXPORTERS, PUSH_USERS } from './matrix-push';
+
+/** The whole security matrix of the fixture datasets, in the order docs/security-matrix.md shows it. */
+export const MATRIX: readonly Cell[] = [
+  ...PUSH_USERS,
+  ...EXPORTERS,
+  ...PULL_USERS,
+  ...PULL_ARNS,
+  ...NOBODY,
+  ...TRANSPORT,
+  ...SERVICES,
+  ...TRUST,
+];
+
+/** What each group proves, for the readers of docs/security-matrix.md. */
+export const GROUP_NOTES: Readonly<Record<string, string>> = {
+  [PUSH_USERS[0].group]:
+    "Users write under their dataset's prefix (`<name>/`, slash included) and nowhere else; nobody but the exporter " +
+    'reads or deletes what waits there, not even the author. A user of two datasets holds exactly both.',
+  [EXPORTERS[0].group]:
+    'Each exporter reads exact versions under its own prefix, deletes them unless the dataset keeps files, and writes ' +
+    'only its own target bucket. Targets are in other accounts: see "How to read it" above.',
+  [PULL_USERS[0].group]:
+    'Platform users read and write the buckets of their pull datasets only; versions are never purged.',
+  [PULL_ARNS[0].group]:
+    'External roles read their own bucket, write only with `allow_push`, and never reach a bucket because their ' +
+    'account is named elsewhere: bucket policies name roles, not accounts.',
+  [NOBODY[0].group]: 'Nothing is public, and a role that no dataset lists gets nothing from these stacks.',
+  [TRANSPORT[0].group]:
+    'Each bucket refuses plain HTTP and TLS below 1.2 with an explicit Deny, for principals that the same request ' +
+    'over TLS 1.2 allows.',
+  [SERVICES[0].group]: 'Each EventBridge rule invokes only its own exporter and fills only its own dead-letter queue.',
+  [TRUST[0].group]: 'Only the Lambda service can assume an exporter role.',
+};

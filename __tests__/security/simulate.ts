@@ -1,0 +1,194 @@
+import { anonymousPrincipal, runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
+import { receiverStatement, TARGET_ACTIONS } from '../../functions/exporter/permissions';
+import { title, type Cell, type Expect } from './cells';
+import type { Doc, Model } from './model';
+
+/**
+ * Turns a matrix cell into an IAM request and asks @cloud-copilot/iam-simulate (a dev dependency under the AGPL: it is
+ * imported only here, in tests, and never bundled) for the decision, with every policy taken from the synthesized
+ * JSON (see model.ts). Cells that name something the model does not have throw instead of evaluating to "Denied":
+ * a typo must not pass as a proof.
+ */
+
+/** Stands in for the account of every receiving bucket: none of ours, none of the fixtures' pull ARNs. */
+export const RECEIVER_ACCOUNT = '777788889999';
+
+/** The policy of a principal whose own account is not ours to know: allow everything, so ours alone decides. */
+const ALLOW_EVERYTHING: Doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+interface Principal {
+  readonly principal: Simulation['request']['principal'];
+  readonly identity: Doc[];
+}
+
+function principalOf(m: Model, who: string): Principal {
+  if (who === 'anonymous') return { principal: anonymousPrincipal, identity: [] };
+  if (/^[a-z0-9-]+\.amazonaws\.com$/.test(who)) return { principal: who, identity: [] };
+  if (who === 'platform-admin')
+    return { principal: `arn:aws:iam::${m.account}:role/platform-admin`, identity: [ALLOW_EVERYTHING] };
+  if (who.startsWith('arn:aws:iam::')) {
+    if (who.startsWith(`arn:aws:iam::${m.account}:`)) throw new Error(`${who}: name platform roles by name, not ARN`);
+    return { principal: who, identity: [ALLOW_EVERYTHING] };
+  }
+  if (who.startsWith('export_')) {
+    const role = [...m.roles.entries()].find(([, r]) => r.name === who);
+    if (!role) throw new Error(`${who}: no such role in the synthesized stacks`);
+    return { principal: role[0], identity: (m.identity.get(role[0]) ?? []).map((p) => p.value) };
+  }
+  if (who.startsWith('alpha_user_')) {
+    const arn = `arn:aws:iam::${m.account}:role/${who}`;
+    return { principal: arn, identity: (m.identity.get(arn) ?? []).map((p) => p.value) };
+  }
+  throw new Error(`${who}: not a principal the matrix knows (see cells.ts)`);
+}
+
+interface Target {
+  readonly arn: string;
+  readonly account: string;
+  readonly policy?: Doc;
+  readonly blockPublicAccess?: boolean;
+}
+
+function targetOf(m: Model, cell: Cell): Target {
+  const { resource, context } = cell;
+  const here = `${m.region}:${m.account}`;
+  const [kind, name] = resource.split(/:(.*)/s);
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${resource}: no such ${what} in the synthesized stacks`);
+    return value;
+  };
+  switch (kind) {
+    case 'fn': {
+      const arn = `arn:aws:lambda:${here}:function:${name}`;
+      return { arn, account: m.account, policy: need(m.functions.get(arn), 'function').policy };
+    }
+    case 'queue': {
+      const arn = `arn:aws:sqs:${here}:${name}`;
+      return { arn, account: m.account, policy: need(m.queues.get(arn), 'queue').value };
+    }
+    case 'topic': {
+      const arn = `arn:aws:sns:${here}:${name}`;
+      return { arn, account: m.account, policy: need(m.topics.get(arn), 'topic').value };
+    }
+    case 'role': {
+      const role = need(
+        [...m.roles.entries()].find(([, r]) => r.name === name),
+        'role',
+      );
+      return { arn: role[0], account: m.account, policy: role[1].trust };
+    }
+    case 'logs':
+      need(m.logGroups.get(name), 'log group');
+      return { arn: `arn:aws:logs:${here}:log-group:${name}:log-stream:2026/01/01/[$LATEST]0123`, account: m.account };
+    default:
+      return s3Target(m, cell, resource, context.receiver !== undefined);
+  }
+}
+
+function s3Target(m: Model, cell: Cell, resource: string, trustsPlatform: boolean): Target {
+  const bucketName = resource.split('/')[0];
+  const arn = `arn:aws:s3:::${resource}`;
+  const ours = m.buckets.get(bucketName);
+  if (ours) {
+    if (trustsPlatform) throw new Error(`${title(cell)}: receiver context on a platform bucket`);
+    return {
+      arn,
+      account: m.account,
+      policy: ours.policy,
+      blockPublicAccess: ours.publicAccessBlock?.restrict_public_buckets === true,
+    };
+  }
+  // A receiving bucket: another account. Its policy is what its receiver was told to paste, naming the exporter role
+  // of every function that delivers there (from the function's TARGET_BUCKET, not from the role's own policy).
+  const exporters = [...m.functions.values()].filter((f) => f.env.TARGET_BUCKET === bucketName).map((f) => f.role);
+  if (exporters.length === 0) throw new Error(`${resource}: neither a platform bucket nor a push dataset's target`);
+  const bucket = `arn:aws:s3:::${bucketName}`;
+  const generous = {
+    Sid: 'TrustsWholePlatformAccount',
+    Effect: 'Allow' as const,
+    Principal: { AWS: `arn:aws:iam::${m.account}:root` },
+    Action: [...TARGET_ACTIONS, 's3:DeleteObject', 's3:ListBucket'],
+    Resource: [bucket, `${bucket}/*`],
+  };
+  const statements = [
+    ...exporters.map((role) => receiverStatement(bucketName, role)),
+    ...(trustsPlatform ? [generous] : []),
+  ];
+  return {
+    arn,
+    account: RECEIVER_ACCOUNT,
+    policy: { Version: '2012-10-17', Statement: statements as Doc['Statement'] },
+  };
+}
+
+function contextOf(m: Model, cell: Cell, target: Target): Record<string, string> {
+  const c = cell.context;
+  const s3 = cell.action.startsWith('s3:');
+  const out: Record<string, string> = { 'aws:SecureTransport': c.tls === 'HTTP' ? 'false' : 'true' };
+  // S3 sets the bucket owner's account on every request; a policy may condition on it (s3:ResourceAccount).
+  if (s3) out['s3:ResourceAccount'] = target.account;
+  if (s3 && c.tls !== 'HTTP') out['s3:TlsVersion'] = c.tls?.replace('TLS ', '') ?? '1.3';
+  if (!s3 && (c.tls === 'TLS 1.1' || c.tls === 'TLS 1.2')) throw new Error(`${title(cell)}: TLS version is an S3 key`);
+  if (c.prefix !== undefined) out['s3:prefix'] = c.prefix;
+  if (c.sourceRule) out['aws:SourceArn'] = `arn:aws:events:${m.region}:${m.account}:rule/${c.sourceRule}`;
+  if (c.sourceAccount) out['aws:SourceAccount'] = c.sourceAccount;
+  return out;
+}
+
+/** IAM's answer to the cell's request. */
+export async function decide(m: Model, cell: Cell): Promise<EvaluationResult> {
+  if (cell.resource.includes('*')) throw new Error(`${title(cell)}: a request names one resource, not a pattern`);
+  const { principal, identity } = principalOf(m, cell.who);
+  const target = targetOf(m, cell);
+  const simulation: Simulation = {
+    request: {
+      principal,
+      action: cell.action,
+      resource: { resource: target.arn, accountId: target.account },
+      contextVariables: contextOf(m, cell, target),
+    },
+    identityPolicies: identity.map((policy, i) => ({ name: `policy-${i}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: target.policy,
+    ...(target.blockPublicAccess !== undefined
+      ? { additionalSettings: { s3: { blockPublicAccess: target.blockPublicAccess } } }
+      : {}),
+  };
+  const r = await runSimulation(simulation, {});
+  if (r.resultType === 'error')
+    throw new Error(`${title(cell)}: iam-simulate refused the request: ${JSON.stringify(r.errors)}`);
+  if (r.resultType !== 'single') throw new Error(`${title(cell)}: expected one resource, got ${r.resultType}`);
+  // A context key the engine drops for this action would make the cell prove nothing about it.
+  const ignored = r.result.ignoredContextKeys ?? [];
+  if (ignored.length > 0)
+    throw new Error(`${title(cell)}: context keys ${ignored.join(', ')} do not apply to ${cell.action}`);
+  return r.overallResult;
+}
+
+export const meets = (expect: Expect, result: EvaluationResult): boolean =>
+  expect === 'Allowed'
+    ? result === 'Allowed'
+    : expect === 'Explicitly denied'
+    ? result === 'ExplicitlyDenied'
+    : result !== 'Allowed';
+
+/** Every cell's decision, by title; titles must be unique so a cell can be named in the mutation test. */
+export async function evaluateAll(
+  m: Model,
+  cells: readonly Cell[],
+): Promise<Map<string, { cell: Cell; result: EvaluationResult }>> {
+  const out = new Map<string, { cell: Cell; result: EvaluationResult }>();
+  for (const cell of cells) {
+    const t = title(cell);
+    if (out.has(t)) throw new Error(`two cells are both "${t}"`);
+    out.set(t, { cell, result: await decide(m, cell) });
+  }
+  return out;
+}
+
+/** Titles of the cells whose decision does not meet their expectation. */
+export async function failingCells(m: Model, cells: readonly Cell[]): Promise<string[]> {
+  const all = await evaluateAll(m, cells);
+  return [...all].filter(([, v]) => !meets(v.cell.expect, v.result)).map(([t]) => t);
+}
