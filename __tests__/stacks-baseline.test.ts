@@ -143,7 +143,15 @@ describe.each([
       handler: 'index.handler',
       memory_size: 1024,
       timeout: 900,
-      environment: { variables: { DATASET: name, TARGET_BUCKET: bucket, KEEP_FILES: String(keepFiles), TRANSFER_MODE: transfer } },
+      environment: {
+        variables: {
+          DATASET: name,
+          TARGET_BUCKET: bucket,
+          KEEP_FILES: String(keepFiles),
+          TRANSFER_MODE: transfer,
+          EXPORTER_PRINCIPAL: `arn:aws:iam::593291632749:role/service-role/export_${name}-move`,
+        },
+      },
     });
     expect(target(stack, fn.role)).toBe(role);
     expect(only(stack, 'aws_cloudwatch_log_group')).toMatchObject({ name: `/aws/lambda/export_${name}-move`, retention_in_days: 400 });

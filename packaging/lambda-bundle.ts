@@ -35,6 +35,9 @@ export function bundleLambda(options: { entry: string; projectRoot: string; outD
     sourcesContent: false,
     platform: 'node',
     target: 'node22',
+    // The SDK's ES module builds tree-shake far better than its CommonJS ones (esbuild prefers "main" on node):
+    // 465 KB instead of 624 KB for the exporter.
+    mainFields: ['module', 'main'],
     format: 'cjs',
     legalComments: 'none',
     // Paths in the source map stay relative to the project even when node_modules is a symlink (as in the

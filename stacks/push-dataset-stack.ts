@@ -19,6 +19,7 @@ import {
   exportPrefix,
   exporterLogGroup,
   exporterName,
+  exporterRoleArn,
   stackIds,
   userPolicyName,
 } from '../naming';
@@ -88,6 +89,8 @@ export class PushDatasetStack extends PlatformStack {
           TARGET_BUCKET: dataset.bucket,
           KEEP_FILES: String(dataset.keep_files),
           TRANSFER_MODE: dataset.transfer,
+          // Quoted in its error messages: the statement a receiver must add names this role.
+          EXPORTER_PRINCIPAL: exporterRoleArn(s, dataset.name),
           NODE_OPTIONS: '--enable-source-maps',
         },
       },

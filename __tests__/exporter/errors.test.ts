@@ -27,7 +27,9 @@ describe('what a data engineer reads', () => {
       ...context,
       phase: 'write-target',
     });
-    expect(e.message).toContain('its key policy must also allow arn:aws:iam::593291632749:role/service-role/export_proj-move kms:GenerateDataKey');
+    expect(e.message).toContain(
+      'its key policy must also allow arn:aws:iam::593291632749:role/service-role/export_proj-move kms:GenerateDataKey',
+    );
   });
 
   test('a failed delete says the copy is fine and only the delete is missing', () => {
@@ -49,21 +51,16 @@ describe('retries', () => {
   });
 
   test('transient failures are tried again up to the limit; others fail at once', async () => {
-    let calls = 0;
-    await expect(
-      withRetries(async () => {
+    const tries = async (err: Error) => {
+      let calls = 0;
+      const failing = async () => {
         calls++;
-        throw s3Error('SlowDown', 503);
-      }, { attempts: 3, baseDelayMs: 1 }),
-    ).rejects.toThrow();
-    expect(calls).toBe(3);
-    calls = 0;
-    await expect(
-      withRetries(async () => {
-        calls++;
-        throw s3Error('AccessDenied', 403);
-      }, { attempts: 3, baseDelayMs: 1 }),
-    ).rejects.toThrow();
-    expect(calls).toBe(1);
+        throw err;
+      };
+      await expect(withRetries(failing, { attempts: 3, baseDelayMs: 1 })).rejects.toBe(err);
+      return calls;
+    };
+    expect(await tries(s3Error('SlowDown', 503))).toBe(3);
+    expect(await tries(s3Error('AccessDenied', 403))).toBe(1);
   });
 });

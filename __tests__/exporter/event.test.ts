@@ -8,7 +8,14 @@ describe('parseEvent', () => {
     const e = eventBridgeEvent('hub', { ...object, etag: '"0123abcd"' });
     expect(parseEvent(e)).toEqual({
       objects: [
-        { bucket: 'hub', key: 'proj/a b+c.csv', keyEncoding: 'undocumented', size: 12, etag: '0123abcd', versionId: 'v1' },
+        {
+          bucket: 'hub',
+          key: 'proj/a b+c.csv',
+          keyEncoding: 'undocumented',
+          size: 12,
+          etag: '0123abcd',
+          versionId: 'v1',
+        },
       ],
       ignored: [],
     });
@@ -27,7 +34,13 @@ describe('parseEvent', () => {
   test('an unversioned object has no version; a folder marker of zero bytes is an object like any other', () => {
     const e = eventBridgeEvent('hub', { key: 'proj/dir/', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e' });
     expect(parseEvent(e).objects).toEqual([
-      { bucket: 'hub', key: 'proj/dir/', keyEncoding: 'undocumented', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e' },
+      {
+        bucket: 'hub',
+        key: 'proj/dir/',
+        keyEncoding: 'undocumented',
+        size: 0,
+        etag: 'd41d8cd98f00b204e9800998ecf8427e',
+      },
     ]);
   });
 

@@ -1,30 +1,27 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { receiverStatement } from '../../functions/exporter/permissions';
-import { createS3Client } from '../../functions/exporter/s3-client';
 import { Transfer } from '../../functions/exporter/transfer';
 import { head } from '../../functions/exporter/resolve';
 import { eventBridgeEvent } from './helpers/events';
 import { describeWithS3, Harness, MiB } from './helpers/harness';
-import { Buckets, bytesOf, sha256 } from './helpers/local-s3';
+import { Buckets, bytesOf, clientFor, sha256 } from './helpers/local-s3';
 
-type Fault = (call: number, input: Record<string, unknown>) => Error | undefined | 'abort';
+/** What the `call`-th request of a command meets: an error, a call-back (`abort`), 400 ms of delay, or nothing. */
+type Fault = (call: number) => Error | 'abort' | 'delay' | undefined;
 
 /**
  * The exporter's real client with one fault injected before the SDK's own retries, on one command: the `call`-th
  * (1-based) request of that command fails as `fault` says.
  */
 function faultyClient(h: Harness, command: string, fault: Fault, onAbort?: () => void): S3Client {
-  const { s3 } = h;
-  const client = createS3Client(
-    { endpoint: s3.endpoint },
-    { region: s3.region, credentials: { accessKeyId: s3.exporter.accessKeyId, secretAccessKey: s3.exporter.secretAccessKey } },
-  );
+  const client = clientFor(h.s3, 'exporter');
   let calls = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === command) {
-        const f = fault(++calls, args.input as Record<string, unknown>);
+        const f = fault(++calls);
         if (f === 'abort') onAbort?.();
+        else if (f === 'delay') await new Promise((r) => setTimeout(r, 400));
         else if (f) throw f;
       }
       return next(args);
@@ -74,8 +71,14 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
 
   test.each([
     ['a non-retryable error on the third part', (n: number) => (n === 3 ? s3Error('InvalidRequest', 400) : undefined)],
-    ['throttling that outlasts every retry on the second part', (n: number) => (n >= 2 ? s3Error('SlowDown', 503) : undefined)],
-    ['a connection reset on every try of part two', (n: number) => (n >= 2 ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) : undefined)],
+    [
+      'throttling that outlasts every retry on the second part',
+      (n: number) => (n >= 2 ? s3Error('SlowDown', 503) : undefined),
+    ],
+    [
+      'a connection reset on every try of part two',
+      (n: number) => (n >= 2 ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) : undefined),
+    ],
   ])('%s: the multipart upload is aborted, the source kept', async (_, fault) => {
     const { buckets } = h();
     const key = `proj/fail/${Math.random()}.bin`;
@@ -83,7 +86,9 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     const client = faultyClient(h(), 'UploadPartCopyCommand', fault);
     const run = await h().run(eventBridgeEvent(buckets.exportBucket, uploaded), { PART_CONCURRENCY: '2' }, { client });
     client.destroy();
-    expect(run.error?.message).toMatch(/failed while writing the target: .*The source was kept; the event will be retried\.$/s);
+    expect(run.error?.message).toMatch(
+      /failed while writing the target: .*The source was kept; the event will be retried\.$/s,
+    );
     expect(run.logs.map((l) => l.outcome)).toEqual(['failed']);
     await expectNothingDelivered(buckets, key, uploaded.versionId);
   });
@@ -106,7 +111,7 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     const key = 'proj/fail/unverified.csv';
     const uploaded = await buckets.upload(key, bytesOf(100));
     // The target's HeadObject reports one byte fewer, as a truncated copy would.
-    const client = faultyClient(h(), 'HeadObjectCommand', () => undefined);
+    const client = clientFor(h().s3, 'exporter');
     client.middlewareStack.add(
       (next) => async (args) => {
         const out = await next(args);
@@ -130,8 +135,11 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     const uploaded = await buckets.upload(key, bytesOf(26 * MiB));
     const source = (await head(buckets.exporter, buckets.exportBucket, key, uploaded.versionId))!;
     let transfer: Transfer | undefined;
-    const client = faultyClient(h(), 'UploadPartCopyCommand', (n) => (n === 3 ? 'abort' : undefined), () =>
-      transfer?.abort('stopped by the test'),
+    const client = faultyClient(
+      h(),
+      'UploadPartCopyCommand',
+      (n) => (n === 3 ? 'abort' : undefined),
+      () => transfer?.abort('stopped by the test'),
     );
     transfer = new Transfer({
       client,
@@ -151,15 +159,18 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     const key = 'proj/fail/deadline.bin';
     const uploaded = await buckets.upload(key, bytesOf(21 * MiB));
     // Each part takes at least 400 ms; with one part at a time the 1 s left runs out mid-copy.
-    const client = faultyClient(h(), 'UploadPartCopyCommand', () => undefined);
-    client.middlewareStack.add((next) => async (args) => {
-      await new Promise((r) => setTimeout(r, 400));
-      return next(args);
-    }, { step: 'initialize', name: 'slowParts' });
-    const run = await h().run(eventBridgeEvent(buckets.exportBucket, uploaded), { PART_CONCURRENCY: '1' }, {
-      client,
-      context: { getRemainingTimeInMillis: () => 1000, invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:export_proj-move' },
-    });
+    const client = faultyClient(h(), 'UploadPartCopyCommand', () => 'delay');
+    const run = await h().run(
+      eventBridgeEvent(buckets.exportBucket, uploaded),
+      { PART_CONCURRENCY: '1' },
+      {
+        client,
+        context: {
+          getRemainingTimeInMillis: () => 1000,
+          invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:export_proj-move',
+        },
+      },
+    );
     client.destroy();
     expect(run.error?.message).toMatch(/before the function's time limit .* multipart upload was aborted/);
     await expectNothingDelivered(buckets, key, uploaded.versionId);

@@ -15,7 +15,8 @@ function wanted(globalConfig: GlobalConfig): boolean {
   return suites.some((f) => patterns.some((p) => new RegExp(p, 'i').test(path.join(__dirname, f))));
 }
 
-async function running(): Promise<boolean> {
+/** Whether the server `.local-s3/env` describes answers (the bench uses this too). */
+export async function running(): Promise<boolean> {
   if (!fs.existsSync(ENV_FILE)) return false;
   const endpoint = /^AWS_ENDPOINT_URL_S3=(.*)$/m.exec(fs.readFileSync(ENV_FILE, 'utf8'))?.[1];
   if (!endpoint) return false;

@@ -44,8 +44,8 @@ describe('parts', () => {
 });
 
 describe('streaming memory', () => {
-  test('the queue shrinks so part size × (queue + 1) stays within half the memory', () => {
-    expect(streamQueueSize(64 * MiB, 16, 1024 * MiB)).toBe(7);
+  test('the queue shrinks so part size × (queue + 2) stays within half the memory', () => {
+    expect(streamQueueSize(64 * MiB, 16, 1024 * MiB)).toBe(6);
     expect(streamQueueSize(5 * GiB, 16, 10 * GiB)).toBe(1);
     expect(streamQueueSize(64 * MiB, 4)).toBe(4);
   });

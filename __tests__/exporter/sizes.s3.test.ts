@@ -1,8 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../functions/exporter/s3-client';
 import { eventBridgeEvent } from './helpers/events';
 import { describeWithS3, MiB, type Harness } from './helpers/harness';
-import { bytesOf, sha256 } from './helpers/local-s3';
+import { bytesOf, clientFor, sha256 } from './helpers/local-s3';
 
 /** Records the headers of every request the exporter sends, on the real client. */
 interface Sent {
@@ -13,11 +12,7 @@ interface Sent {
 }
 
 function recordingClient(h: Harness): { client: S3Client; requests: Sent[] } {
-  const { s3 } = h;
-  const client = createS3Client(
-    { endpoint: s3.endpoint },
-    { region: s3.region, credentials: { accessKeyId: s3.exporter.accessKeyId, secretAccessKey: s3.exporter.secretAccessKey } },
-  );
+  const client = clientFor(h.s3, 'exporter');
   const requests: Sent[] = [];
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -45,8 +40,8 @@ describe.each([['copy'], ['stream']])('sizes and headers (TRANSFER_MODE=%s)', (m
       mode === 'stream'
         ? ['stream', Math.max(1, Math.ceil(size / (5 * MiB)))]
         : size > 5 * MiB
-          ? ['multipart-copy', Math.ceil(size / (5 * MiB))]
-          : ['copy-object', 1];
+        ? ['multipart-copy', Math.ceil(size / (5 * MiB))]
+        : ['copy-object', 1];
 
     test.each([
       ['zero bytes', 0],
@@ -92,7 +87,8 @@ describe.each([['copy'], ['stream']])('sizes and headers (TRANSFER_MODE=%s)', (m
       const creating = writes.filter((r) => (r.method === 'PUT' && !('partNumber' in r.query)) || 'uploads' in r.query);
       expect(creating).toHaveLength(1);
       expect(creating[0].headers['x-amz-acl']).toBe('bucket-owner-full-control');
-      for (const w of writes) expect(Object.keys(w.headers).filter((k) => /server-side-encryption/i.test(k))).toEqual([]);
+      for (const w of writes)
+        expect(Object.keys(w.headers).filter((k) => /server-side-encryption/i.test(k))).toEqual([]);
     });
   });
 });

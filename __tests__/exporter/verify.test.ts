@@ -6,13 +6,23 @@ import { Transfer } from '../../functions/exporter/transfer';
 import { compareObjects, verificationProblem } from '../../functions/exporter/verify';
 
 const facts = (size: number, extra: Partial<ObjectFacts> = {}): ObjectFacts => ({
-  bucket: 'b', key: 'proj/k', size, headers: {}, ...extra,
+  bucket: 'b',
+  key: 'proj/k',
+  size,
+  headers: {},
+  ...extra,
 });
-const crc = (value: string, fullObject = true) => ({ checksum: { algorithm: 'CRC64NVME' as const, value, fullObject } });
+const crc = (value: string, fullObject = true) => ({
+  checksum: { algorithm: 'CRC64NVME' as const, value, fullObject },
+});
 
 describe('what HeadObject says', () => {
   test('a full-object checksum is told from a composite one, with or without ChecksumType', () => {
-    expect(checksumOf({ ChecksumCRC64NVME: 'AAAA', ChecksumType: 'FULL_OBJECT' })).toEqual({ algorithm: 'CRC64NVME', value: 'AAAA', fullObject: true });
+    expect(checksumOf({ ChecksumCRC64NVME: 'AAAA', ChecksumType: 'FULL_OBJECT' })).toEqual({
+      algorithm: 'CRC64NVME',
+      value: 'AAAA',
+      fullObject: true,
+    });
     expect(checksumOf({ ChecksumCRC32: 'BBBB-3', ChecksumType: 'COMPOSITE' })?.fullObject).toBe(false);
     expect(checksumOf({ ChecksumSHA256: 'CCCC-12' })?.fullObject).toBe(false);
     expect(checksumOf({ ChecksumSHA256: 'CCCC' })?.fullObject).toBe(true);
@@ -20,8 +30,21 @@ describe('what HeadObject says', () => {
   });
 
   test('facts keep the headers a copy must reproduce and drop empty metadata and quotes', () => {
-    const f = factsFromHead('b', 'k', { ContentLength: 3, ETag: '"abc"', ContentType: 'text/csv', Metadata: {}, VersionId: 'v' });
-    expect(f).toEqual({ bucket: 'b', key: 'k', size: 3, etag: 'abc', versionId: 'v', headers: { ContentType: 'text/csv' } });
+    const f = factsFromHead('b', 'k', {
+      ContentLength: 3,
+      ETag: '"abc"',
+      ContentType: 'text/csv',
+      Metadata: {},
+      VersionId: 'v',
+    });
+    expect(f).toEqual({
+      bucket: 'b',
+      key: 'k',
+      size: 3,
+      etag: 'abc',
+      versionId: 'v',
+      headers: { ContentType: 'text/csv' },
+    });
   });
 });
 
@@ -31,7 +54,9 @@ describe('is the target the same object?', () => {
   });
   test('equal full-object checksums of one algorithm decide, either way', () => {
     expect(compareObjects(facts(5, crc('x')), facts(5, crc('x')))).toBe('same');
-    expect(compareObjects(facts(5, { ...crc('x'), etag: 'e' }), facts(5, { ...crc('y'), etag: 'e' }))).toBe('different');
+    expect(compareObjects(facts(5, { ...crc('x'), etag: 'e' }), facts(5, { ...crc('y'), etag: 'e' }))).toBe(
+      'different',
+    );
   });
   test('without comparable checksums an equal ETag means the same bytes; a different one proves nothing', () => {
     expect(compareObjects(facts(5, { etag: 'e' }), facts(5, { etag: 'e' }))).toBe('same');
@@ -48,7 +73,9 @@ describe('verification before deleting', () => {
   });
   test("a source's full-object checksum must be matched by the target's, of the same algorithm", () => {
     expect(verificationProblem(facts(5, crc('x')), facts(5, crc('x')))).toBeUndefined();
-    expect(verificationProblem(facts(5, crc('x')), facts(5, crc('y')))).toBe("the target's CRC64NVME is y, the source's x");
+    expect(verificationProblem(facts(5, crc('x')), facts(5, crc('y')))).toBe(
+      "the target's CRC64NVME is y, the source's x",
+    );
     expect(verificationProblem(facts(5, crc('x')), facts(5))).toMatch(/the target none, so the copy cannot be checked/);
   });
 });
@@ -78,7 +105,10 @@ describe('choosing the strategy', () => {
   });
 
   test('a multipart write asks for the source CRC as a full-object checksum, so verification can compare', () => {
-    expect(multipartChecksum(facts(1, crc('x')))).toEqual({ ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' });
+    expect(multipartChecksum(facts(1, crc('x')))).toEqual({
+      ChecksumAlgorithm: 'CRC64NVME',
+      ChecksumType: 'FULL_OBJECT',
+    });
     expect(multipartChecksum(facts(1, crc('x-2', false)))).toEqual({});
     expect(multipartChecksum(facts(1))).toEqual({});
   });

@@ -35,7 +35,11 @@ export const DEFAULTS = Object.freeze({
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`The exporter is misconfigured (its Lambda environment is set by the push dataset's stack):\n- ${problems.join('\n- ')}`);
+    super(
+      `The exporter is misconfigured (its Lambda environment is set by the push dataset's stack):\n- ${problems.join(
+        '\n- ',
+      )}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -81,11 +85,18 @@ export function loadConfig(env: Env): ExporterConfig {
   const keepFiles = oneOf('KEEP_FILES', ['true', 'false'], String(DEFAULTS.keepFiles) as 'true' | 'false') === 'true';
   const transferMode = oneOf<TransferMode>('TRANSFER_MODE', ['copy', 'stream'], DEFAULTS.transferMode);
   const multipartThresholdBytes = integer(
-    'MULTIPART_THRESHOLD_BYTES', 0, MAX_SINGLE_REQUEST_BYTES, DEFAULTS.multipartThresholdBytes,
+    'MULTIPART_THRESHOLD_BYTES',
+    0,
+    MAX_SINGLE_REQUEST_BYTES,
+    DEFAULTS.multipartThresholdBytes,
     ` bytes (${MAX_SINGLE_REQUEST_BYTES / GiB} GiB, the largest single CopyObject)`,
   );
   const partSizeBytes = integer(
-    'PART_SIZE_BYTES', MIN_PART_BYTES, MAX_PART_BYTES, DEFAULTS.partSizeBytes, ' bytes (S3 parts are 5 MiB to 5 GiB)',
+    'PART_SIZE_BYTES',
+    MIN_PART_BYTES,
+    MAX_PART_BYTES,
+    DEFAULTS.partSizeBytes,
+    ' bytes (S3 parts are 5 MiB to 5 GiB)',
   );
   const partConcurrency = integer('PART_CONCURRENCY', 1, 64, DEFAULTS.partConcurrency);
   const endpoint = text('AWS_ENDPOINT_URL_S3');
@@ -94,7 +105,13 @@ export function loadConfig(env: Env): ExporterConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    dataset, targetBucket, keepFiles, transferMode, multipartThresholdBytes, partSizeBytes, partConcurrency,
+    dataset,
+    targetBucket,
+    keepFiles,
+    transferMode,
+    multipartThresholdBytes,
+    partSizeBytes,
+    partConcurrency,
     ...(endpoint !== undefined && { endpoint }),
     ...(text('EXPORTER_PRINCIPAL') !== undefined && { principal: text('EXPORTER_PRINCIPAL') }),
   };

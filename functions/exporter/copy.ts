@@ -29,8 +29,9 @@ export interface StrategyResult {
 }
 
 /**
- * One CopyObject of the exact version. Metadata and system headers are copied by S3 itself (directive COPY); tags
- * are not (REPLACE with none), because a multipart copy cannot carry them and both paths must give the same object.
+ * One CopyObject of the exact version. Metadata and system headers are copied by S3 itself (directive COPY). Tags
+ * are dropped (REPLACE with none), as on the multipart and streamed paths: carrying them would need tagging
+ * permissions on both accounts, and every path must give the receiver the same object.
  */
 export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> {
   await withRetries(
@@ -113,15 +114,18 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
     signal.throwIfAborted();
     // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
     let tries = 0;
-    await withRetries(async () => {
-      tries++;
-      try {
-        await client.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: completed } }));
-      } catch (err) {
-        // A retry after a lost response finds the upload already completed; verification decides whether it is.
-        if (!(tries > 1 && errorCode(err) === 'NoSuchUpload')) throw err;
-      }
-    }, { attempts: ctx.partAttempts });
+    await withRetries(
+      async () => {
+        tries++;
+        try {
+          await client.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: completed } }));
+        } catch (err) {
+          // A retry after a lost response finds the upload already completed; verification decides whether it is.
+          if (!(tries > 1 && errorCode(err) === 'NoSuchUpload')) throw err;
+        }
+      },
+      { attempts: ctx.partAttempts },
+    );
     return { strategy: 'multipart-copy', parts: parts.length };
   } catch (err) {
     await abortUpload(client, upload, ctx.partAttempts, err);
@@ -140,7 +144,8 @@ export async function abortUpload(
     await withRetries(() => client.send(new AbortMultipartUploadCommand(upload)), { attempts });
   } catch (abortErr) {
     if (cause instanceof Error) {
-      cause.message += ` (and aborting multipart upload ${upload.UploadId} of s3://${upload.Bucket}/${upload.Key} ` +
+      cause.message +=
+        ` (and aborting multipart upload ${upload.UploadId} of s3://${upload.Bucket}/${upload.Key} ` +
         `failed too: ${(abortErr as Error).message}; a lifecycle rule AbortIncompleteMultipartUpload removes it)`;
     }
   }

@@ -1,11 +1,6 @@
 import { exportPrefix } from '../../naming';
 import { s3Url } from './facts';
-import {
-  receiverStatement,
-  SOURCE_BUCKET_ACTIONS,
-  SOURCE_DELETE_ACTIONS,
-  SOURCE_OBJECT_ACTIONS,
-} from './permissions';
+import { receiverStatement, SOURCE_BUCKET_ACTIONS, SOURCE_DELETE_ACTIONS, SOURCE_OBJECT_ACTIONS } from './permissions';
 import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
 
 /** A failed export, told so that a data engineer knows what to change; the source is always kept. */
@@ -37,7 +32,8 @@ function advice(err: unknown, c: ErrorContext): string {
       `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add this statement to ` +
       `that bucket's policy:\n${statement}\n` +
       (kms
-        ? `The bucket encrypts with a KMS key: its key policy must also allow ${c.principal} kms:GenerateDataKey and kms:Decrypt.`
+        ? `The bucket encrypts with a KMS key: its key policy must also allow ${c.principal} ` +
+          'kms:GenerateDataKey and kms:Decrypt.'
         : 'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
           `and that no explicit Deny or SCP applies.`)
     );
@@ -46,17 +42,22 @@ function advice(err: unknown, c: ErrorContext): string {
     const actions = c.phase === 'delete-source' ? SOURCE_DELETE_ACTIONS : SOURCE_OBJECT_ACTIONS;
     return (
       `${c.principal} may not ${c.phase === 'delete-source' ? 'delete' : 'read'} it (${code}). Its IAM policy needs ` +
-      `${list(actions)} on arn:aws:s3:::${c.source.bucket}/${exportPrefix(c.dataset)}* and ${list(SOURCE_BUCKET_ACTIONS)} ` +
-      `on arn:aws:s3:::${c.source.bucket}${kms ? ', and kms:Decrypt on the bucket\'s key' : ''}: ` +
+      `${list(actions)} on arn:aws:s3:::${c.source.bucket}/${exportPrefix(c.dataset)}* and ${list(
+        SOURCE_BUCKET_ACTIONS,
+      )} ` +
+      `on arn:aws:s3:::${c.source.bucket}${kms ? ", and kms:Decrypt on the bucket's key" : ''}: ` +
       `deploy the push-${c.dataset} stack again.`
     );
   }
   if (code === 'NoSuchBucket') {
-    return `the receiving bucket s3://${c.targetBucket} does not exist: check "bucket:" in push_datasets/${c.dataset}.yaml.`;
+    const file = `push_datasets/${c.dataset}.yaml`;
+    return `the receiving bucket s3://${c.targetBucket} does not exist: check "bucket:" in ${file}.`;
   }
   if (isNotFound(err) && c.phase === 'write-target') {
-    return `the copy did not find the source version although HeadObject did (${code}); if this repeats, the S3 ` +
-      'endpoint is decoding the copy source differently from AWS.';
+    return (
+      `the copy did not find the source version although HeadObject did (${code}); if this repeats, the S3 ` +
+      'endpoint is decoding the copy source differently from AWS.'
+    );
   }
   if (isAbort(err) || code === 'DeadlineError') return `${(err as Error).message}.`;
   return `${code}: ${(err as Error)?.message ?? String(err)}.`;
@@ -74,5 +75,7 @@ export function explain(err: unknown, c: ErrorContext): ExportError {
   if (err instanceof ExportError) return err;
   const what = `Export of ${s3Url(c.source)} to s3://${c.targetBucket} failed while ${PHASE_WORDS[c.phase]}`;
   const kept = c.phase === 'delete-source' ? 'The copy is verified; the source was not deleted' : 'The source was kept';
-  return new ExportError(`${what}: ${advice(err, c)} ${kept}; the event will be retried.`, errorCode(err), { cause: err });
+  return new ExportError(`${what}: ${advice(err, c)} ${kept}; the event will be retried.`, errorCode(err), {
+    cause: err,
+  });
 }

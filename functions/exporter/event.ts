@@ -44,13 +44,17 @@ function objectCreated(
   // S3 never sends an empty key; an event without one is not from S3 and must not be guessed at.
   const key = str(o.key);
   if (name === undefined || key === undefined) {
-    throw new EventError(`${where}: expected a bucket name and an object key, found ${JSON.stringify({ bucket, object })}`);
+    throw new EventError(
+      `${where}: expected a bucket name and an object key, found ${JSON.stringify({ bucket, object })}`,
+    );
   }
   const size = num(o.size);
   const etag = unquote(str(o[fields.etag]));
   const versionId = str(o[fields.versionId]);
   return {
-    bucket: name, key, keyEncoding,
+    bucket: name,
+    key,
+    keyEncoding,
     ...(size !== undefined && { size }),
     ...(etag !== undefined && { etag }),
     ...(versionId !== undefined && { versionId }),
@@ -68,7 +72,8 @@ export function parseEvent(event: unknown): ParsedEvent {
 
   if (event.source === 'aws.s3' && 'detail-type' in event) {
     const e = event as unknown as S3ObjectCreatedNotificationEvent;
-    if (e['detail-type'] !== 'Object Created') return { objects: [], ignored: [`EventBridge ${String(e['detail-type'])}`] };
+    if (e['detail-type'] !== 'Object Created')
+      return { objects: [], ignored: [`EventBridge ${String(e['detail-type'])}`] };
     const detail: unknown = e.detail;
     if (!isRecord(detail)) throw new EventError('EventBridge "Object Created" event without a detail');
     const object = objectCreated('EventBridge event', detail.bucket, detail.object, 'undocumented', {
@@ -90,12 +95,16 @@ export function parseEvent(event: unknown): ParsedEvent {
       }
       const s3: unknown = record.s3;
       const s = isRecord(s3) ? s3 : {};
-      objects.push(objectCreated(`Records[${i}]`, s.bucket, s.object, 'form', { etag: 'eTag', versionId: 'versionId' }));
+      objects.push(
+        objectCreated(`Records[${i}]`, s.bucket, s.object, 'form', { etag: 'eTag', versionId: 'versionId' }),
+      );
     });
     return { objects, ignored };
   }
 
-  throw new EventError(`not an S3 event (no "Records", no EventBridge "detail"): ${JSON.stringify(event).slice(0, 300)}`);
+  throw new EventError(
+    `not an S3 event (no "Records", no EventBridge "detail"): ${JSON.stringify(event).slice(0, 300)}`,
+  );
 }
 
 /** `+` is a space and `%XX` a byte of UTF-8; undefined when the text cannot be form-encoded (a lone `%`). */

@@ -2,7 +2,16 @@ import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 
 /** Every checksum S3 may report, in the order S3 documents them. */
 export const CHECKSUM_ALGORITHMS = [
-  'CRC64NVME', 'CRC32', 'CRC32C', 'SHA1', 'SHA256', 'SHA512', 'MD5', 'XXHASH64', 'XXHASH3', 'XXHASH128',
+  'CRC64NVME',
+  'CRC32',
+  'CRC32C',
+  'SHA1',
+  'SHA256',
+  'SHA512',
+  'MD5',
+  'XXHASH64',
+  'XXHASH3',
+  'XXHASH128',
 ] as const;
 export type ChecksumAlgorithmName = (typeof CHECKSUM_ALGORITHMS)[number];
 
@@ -30,7 +39,13 @@ export interface ContentHeaders {
   readonly Metadata?: Record<string, string>;
 }
 export const CONTENT_HEADER_NAMES = [
-  'ContentType', 'ContentEncoding', 'ContentDisposition', 'ContentLanguage', 'CacheControl', 'Expires', 'Metadata',
+  'ContentType',
+  'ContentEncoding',
+  'ContentDisposition',
+  'ContentLanguage',
+  'CacheControl',
+  'Expires',
+  'Metadata',
 ] as const satisfies readonly (keyof ContentHeaders)[];
 
 /** What one HeadObject says about one version of one object. */
@@ -48,7 +63,9 @@ export interface ObjectFacts {
 
 type Head = Omit<HeadObjectCommandOutput, '$metadata'>;
 
-export function checksumOf(head: Partial<Record<`Checksum${ChecksumAlgorithmName}`, string>> & Pick<Head, 'ChecksumType'>): Checksum | undefined {
+export function checksumOf(
+  head: Partial<Record<`Checksum${ChecksumAlgorithmName}`, string>> & Pick<Head, 'ChecksumType'>,
+): Checksum | undefined {
   for (const algorithm of CHECKSUM_ALGORITHMS) {
     const value = head[`Checksum${algorithm}`];
     if (!value) continue;
@@ -68,7 +85,8 @@ export function factsFromHead(bucket: string, key: string, head: Head): ObjectFa
   const etag = head.ETag?.replace(/^"(.*)"$/, '$1');
   const checksum = checksumOf(head);
   return {
-    bucket, key,
+    bucket,
+    key,
     size: head.ContentLength ?? 0,
     headers: headers as ContentHeaders,
     ...(head.VersionId !== undefined && head.VersionId !== '' && { versionId: head.VersionId }),

@@ -19,7 +19,7 @@ export interface ObjectLog {
   readonly strategy: string;
   readonly parts: number;
   readonly duration_ms: number;
-  /** MiB per second of the transfer alone; null when nothing was transferred. */
+  /** MiB per second of the transfer alone, to three significant digits; null when nothing was transferred. */
   readonly throughput_mib_s: number | null;
   readonly outcome: Outcome;
   readonly error: string | null;
@@ -33,5 +33,5 @@ export const stdoutLogger: Logger = (line) => {
 };
 
 export function throughputMiBs(bytes: number, ms: number): number | null {
-  return ms > 0 && bytes > 0 ? Math.round((bytes / 1048576 / (ms / 1000)) * 1000) / 1000 : null;
+  return ms > 0 && bytes > 0 ? Number((bytes / 1048576 / (ms / 1000)).toPrecision(3)) : null;
 }

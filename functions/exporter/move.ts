@@ -22,7 +22,7 @@ export interface MoveContext {
   readonly memoryBytes?: number;
 }
 
-/** Receivers get the same key as was written here, dataset prefix included, as with the system this replaces. */
+/** Receivers find each file under the path the analyst wrote, dataset prefix included. One rule, in one place. */
 export const targetKey = (sourceKey: string): string => sourceKey;
 
 const newerThan = (a?: Date, b?: Date): boolean => a !== undefined && b !== undefined && a.getTime() > b.getTime();
@@ -50,11 +50,15 @@ function targetDecision(source: ObjectFacts, target: ObjectFacts | undefined, ke
   // A kept source stays the newest version until a newer upload supersedes it (resolve then says so): an unprovable
   // newer target is an earlier copy of this version or the receiver's own write, and copying again is harmless.
   if (same === 'unknown' && keepFiles) return 'copy';
-  const when = `written ${target.lastModified?.toISOString()}, after this version was uploaded ${source.lastModified?.toISOString()}`;
+  const when =
+    `written ${target.lastModified?.toISOString()}, ` +
+    `after this version was uploaded ${source.lastModified?.toISOString()}`;
   const what =
     same === 'different'
-      ? `holds different bytes ${when}: most likely a newer upload of the same key was exported first (events can arrive late)`
-      : `holds an object ${when}, and S3 reports no checksum to tell whether it is this version (copied by an earlier attempt) or a newer upload`;
+      ? `holds different bytes ${when}: most likely a newer upload of the same key was exported first ` +
+        '(events can arrive late)'
+      : `holds an object ${when}, and S3 reports no checksum to tell whether it is this version ` +
+        '(copied by an earlier attempt) or a newer upload';
   throw new ExportError(
     `Export of ${s3Url(source)} stopped: s3://${target.bucket}/${target.key} ${what}. It was not overwritten and the ` +
       'source was kept: compare the two, then delete the source version, or upload the file again to export it.',
@@ -103,7 +107,9 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     phase = 'delete-source';
     if (!facts.versionId) {
       throw new ExportError(
-        `${s3Url(facts)} was copied and verified but not deleted: the event names no version, so a delete could remove ` +
+        `${s3Url(
+          facts,
+        )} was copied and verified but not deleted: the event names no version, so a delete could remove ` +
           'a newer upload. The export bucket must have versioning enabled.',
         'NoVersion',
       );

@@ -1,6 +1,7 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { keyCandidates, type ObjectCreated } from './event';
-import { factsFromHead, type ObjectFacts } from './facts';
+import { ExportError } from './errors';
+import { factsFromHead, s3Url, type ObjectFacts } from './facts';
 import { isNotFound } from './retry';
 
 export type Resolution =
@@ -9,7 +10,7 @@ export type Resolution =
   /** The event's version exists but a newer upload, or a deletion, replaced it before it was exported. */
   | { readonly status: 'superseded'; readonly source: ObjectFacts; readonly by: 'a newer upload' | 'a deletion' }
   /** No candidate key holds the event's version: moved already, or deleted. */
-  | { readonly status: 'gone'; readonly tried: readonly string[] };
+  | { readonly status: 'gone' };
 
 /** HeadObject with checksums; undefined for 404 (no such key or version, or a delete marker). */
 export async function head(
@@ -29,9 +30,21 @@ export async function head(
   }
 }
 
-const matches = (o: ObjectCreated, f: ObjectFacts): boolean =>
-  (o.size === undefined || o.size === f.size) &&
-  (o.versionId !== undefined ? f.versionId === o.versionId : o.etag === undefined || o.etag === f.etag);
+/** Without versions only the size and ETag can say which reading of the key the event means. */
+const sameContent = (o: ObjectCreated, f: ObjectFacts): boolean =>
+  (o.size === undefined || o.size === f.size) && (o.etag === undefined || o.etag === f.etag);
+
+/** A version is immutable: one whose size differs from the event's means the event is not S3's, so never guess. */
+function checked(o: ObjectCreated, f: ObjectFacts): ObjectFacts {
+  if (o.size !== undefined && o.size !== f.size) {
+    throw new ExportError(
+      `${s3Url(f)} has ${f.size} bytes but the event says ${o.size}: the event does not describe this version, so ` +
+        'nothing was copied or deleted.',
+      'EventMismatch',
+    );
+  }
+  return f;
+}
 
 /**
  * Finds the object the event means. The event's key may be form-encoded or raw, so each reading is tried against
@@ -39,15 +52,22 @@ const matches = (o: ObjectCreated, f: ObjectFacts): boolean =>
  * asks for the newest version at the key, which in the usual case both resolves the key and shows the event's
  * version is still current; only otherwise is the version asked for by id.
  */
-export async function resolveSource(client: S3Client, o: ObjectCreated, candidates = keyCandidates(o)): Promise<Resolution> {
+export async function resolveSource(
+  client: S3Client,
+  o: ObjectCreated,
+  candidates = keyCandidates(o),
+): Promise<Resolution> {
   for (const key of candidates) {
     const current = await head(client, o.bucket, key);
-    if (current && matches(o, current)) return { status: 'current', source: current };
-    if (o.versionId === undefined) continue;
+    if (o.versionId === undefined) {
+      if (current && sameContent(o, current)) return { status: 'current', source: current };
+      continue;
+    }
+    if (current?.versionId === o.versionId) return { status: 'current', source: checked(o, current) };
     const version = await head(client, o.bucket, key, o.versionId);
-    if (version && matches(o, version)) {
-      return { status: 'superseded', source: version, by: current ? 'a newer upload' : 'a deletion' };
+    if (version) {
+      return { status: 'superseded', source: checked(o, version), by: current ? 'a newer upload' : 'a deletion' };
     }
   }
-  return { status: 'gone', tried: candidates };
+  return { status: 'gone' };
 }

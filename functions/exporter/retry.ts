@@ -17,8 +17,17 @@ export const isAccessDenied = (err: unknown): boolean =>
 export const isAbort = (err: unknown): boolean => errorCode(err) === 'AbortError';
 
 const TRANSIENT_CODES = new Set([
-  'SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN',
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
 ]);
 
 /** Throttling (503 SlowDown), server errors and dropped connections: worth another try of the same part. */

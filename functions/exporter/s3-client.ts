@@ -13,7 +13,10 @@ export function createS3Client(config: Pick<ExporterConfig, 'endpoint'>, overrid
     retryMode: 'adaptive',
     maxAttempts: 8,
     // Parts in flight share the client's sockets; the default of 50 would queue a wide multipart copy.
-    requestHandler: { httpAgent: { keepAlive: true, maxSockets: 128 }, httpsAgent: { keepAlive: true, maxSockets: 128 } },
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: 128 },
+      httpsAgent: { keepAlive: true, maxSockets: 128 },
+    },
     ...(config.endpoint !== undefined && { endpoint: config.endpoint, forcePathStyle: true }),
     ...overrides,
   });

@@ -9,12 +9,12 @@ const singlePutChecksum = (source: ObjectFacts): { ChecksumAlgorithm?: ChecksumA
   source.checksum?.fullObject ? { ChecksumAlgorithm: source.checksum.algorithm as ChecksumAlgorithm } : {};
 
 /**
- * How many parts may be in flight when streaming: lib-storage holds each in memory (plus the one being filled), so
- * the queue shrinks for large parts to keep within `memoryBytes` (half the Lambda's memory by default).
+ * How many parts may be in flight when streaming. lib-storage holds each in memory, plus the part being filled and,
+ * briefly, its concatenated copy; the queue shrinks for large parts so all that stays within half of `memoryBytes`.
  */
 export function streamQueueSize(partSize: number, queueSize: number, memoryBytes?: number): number {
   if (memoryBytes === undefined) return queueSize;
-  return Math.max(1, Math.min(queueSize, Math.floor(memoryBytes / 2 / partSize) - 1));
+  return Math.max(1, Math.min(queueSize, Math.floor(memoryBytes / 2 / partSize) - 2));
 }
 
 /**

@@ -24,14 +24,20 @@ export function copySource(source: Pick<ObjectFacts, 'bucket' | 'key' | 'version
  * When a transfer writes the object in parts, S3 can still give the target a full-object checksum of the source's
  * algorithm if asked to at creation; only the CRCs compose like that. Verification then compares like with like.
  */
-export function multipartChecksum(source: ObjectFacts): { ChecksumAlgorithm?: ChecksumAlgorithm; ChecksumType?: ChecksumType } {
+export function multipartChecksum(source: ObjectFacts): {
+  ChecksumAlgorithm?: ChecksumAlgorithm;
+  ChecksumType?: ChecksumType;
+} {
   const c = source.checksum;
   if (!c?.fullObject || !FULL_OBJECT_MULTIPART_ALGORITHMS.includes(c.algorithm)) return {};
   return { ChecksumAlgorithm: c.algorithm as ChecksumAlgorithm, ChecksumType: 'FULL_OBJECT' };
 }
 
 /** What a write that does not copy metadata server-side (multipart, streaming) must set to match the source. */
-export function writeParams(source: ObjectFacts, target: TargetLocation): ContentHeaders & {
+export function writeParams(
+  source: ObjectFacts,
+  target: TargetLocation,
+): ContentHeaders & {
   Bucket: string;
   Key: string;
   ACL: ObjectCannedACL;

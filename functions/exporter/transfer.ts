@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { setMaxListeners } from 'node:events';
 import { DEFAULTS, type TransferMode } from './config';
 import { copyMultipart, copyObject, type StrategyResult } from './copy';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
@@ -36,14 +37,16 @@ export interface TransferResult extends StrategyResult {
 /**
  * Writes one exact source version to the target, choosing the strategy by mode and size. Like lib-storage's `Upload`:
  * construct, then `done()` once; `abort()` (or the abort signal) cancels requests in flight, aborts any multipart
- * upload, and makes `done()` reject with an `AbortError`. A failure never leaves an incomplete multipart upload behind
- * (unless the abort itself fails, which the error then says).
+ * upload, and makes `done()` reject with an `AbortError` (with the signal's reason when the signal fired). A failure
+ * never leaves an incomplete multipart upload behind (unless the abort itself fails, which the error then says).
  */
 export class Transfer {
   private readonly controller = new AbortController();
   private started = false;
 
   constructor(private readonly options: TransferOptions) {
+    // Each request in flight and each retry wait listens to the signal; Node warns past 10 by default.
+    setMaxListeners(4 * (options.queueSize ?? DEFAULTS.partConcurrency) + 16, this.controller.signal);
     const external = options.abortSignal;
     if (external?.aborted) this.controller.abort(external.reason);
     external?.addEventListener('abort', () => this.controller.abort(external.reason), { once: true });

@@ -26,7 +26,9 @@ export function verificationProblem(source: ObjectFacts, target: ObjectFacts | u
   const t = target.checksum;
   if (!t || t.algorithm !== s.algorithm || !t.fullObject) {
     const found = t ? `a ${t.fullObject ? 'full-object' : 'composite'} ${t.algorithm}` : 'none';
-    return `the source has a full-object ${s.algorithm} checksum but the target ${found}, so the copy cannot be checked`;
+    return (
+      `the source has a full-object ${s.algorithm} checksum but the target ${found}, ` + 'so the copy cannot be checked'
+    );
   }
   if (t.value !== s.value) return `the target's ${s.algorithm} is ${t.value}, the source's ${s.value}`;
   return undefined;

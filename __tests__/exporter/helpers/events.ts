@@ -59,7 +59,10 @@ export function s3RecordsEvent(bucket: string, o: EventObject, options: { raw?: 
         eventName: 'ObjectCreated:Put',
         userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
         requestParameters: { sourceIPAddress: '1.2.3.4' },
-        responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
+        responseElements: {
+          'x-amz-request-id': 'C3D13FE58DE4C810',
+          'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
+        },
         s3: {
           s3SchemaVersion: '1.0',
           configurationId: 'hub-exports',

@@ -63,7 +63,10 @@ export function localS3(): LocalS3 | undefined {
 
 export function clientFor(s3: LocalS3, who: 'exporter' | 'receiver'): S3Client {
   const { accessKeyId, secretAccessKey } = s3[who];
-  return createS3Client({ endpoint: s3.endpoint }, { region: s3.region, credentials: { accessKeyId, secretAccessKey } });
+  return createS3Client(
+    { endpoint: s3.endpoint },
+    { region: s3.region, credentials: { accessKeyId, secretAccessKey } },
+  );
 }
 
 export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -121,11 +124,17 @@ export class Buckets {
 
   /** Every version and delete marker in a bucket, oldest last, as its owner sees them. */
   async versions(which: 'export' | 'receiver', prefix?: string) {
-    const [client, Bucket] = which === 'export' ? [this.exporter, this.exportBucket] : [this.receiver, this.receiverBucket];
+    const [client, Bucket] =
+      which === 'export' ? [this.exporter, this.exportBucket] : [this.receiver, this.receiverBucket];
     const out = await client.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix }));
     return [
       ...(out.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId!, latest: v.IsLatest, marker: false })),
-      ...(out.DeleteMarkers ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId!, latest: v.IsLatest, marker: true })),
+      ...(out.DeleteMarkers ?? []).map((v) => ({
+        key: v.Key!,
+        versionId: v.VersionId!,
+        latest: v.IsLatest,
+        marker: true,
+      })),
     ];
   }
 
