@@ -1,0 +1,125 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { PROJECT_ROOT, loadDatasets } from '../config';
+import { describeCommand } from '../bin/describe';
+import { DEFAULT_SETTINGS } from '../naming';
+import { policyOf, resources, synthesize } from './helpers/synth';
+
+/**
+ * The statement `describe` tells a receiver to paste, evaluated by an IAM policy engine as the receiver's bucket
+ * policy together with the exporter role's own policy from the synthesized stack: a cross-account request needs both.
+ * It must allow every request of a full export with either strategy, and nothing else.
+ */
+const RECEIVER_ACCOUNT = '777788889999';
+
+/** Each S3 request an export makes on the receiving bucket, and the IAM action S3 authorises it as. */
+const EXPORT_REQUESTS: Record<string, [request: string, action: string][]> = {
+  'single copy': [
+    ['HeadObject (is it there already?)', 's3:GetObject'],
+    ['CopyObject', 's3:PutObject'],
+    ['CopyObject with the bucket-owner-full-control ACL', 's3:PutObjectAcl'],
+    ['HeadObject (verify)', 's3:GetObject'],
+  ],
+  'multipart copy': [
+    ['CreateMultipartUpload with the ACL', 's3:PutObject'],
+    ['CreateMultipartUpload with the ACL', 's3:PutObjectAcl'],
+    ['UploadPartCopy', 's3:PutObject'],
+    ['CompleteMultipartUpload', 's3:PutObject'],
+    ['AbortMultipartUpload (after a failure)', 's3:AbortMultipartUpload'],
+    ['HeadObject (verify)', 's3:GetObject'],
+  ],
+  'streaming upload': [
+    ['PutObject with the ACL (small)', 's3:PutObject'],
+    ['PutObject with the ACL (small)', 's3:PutObjectAcl'],
+    ['CreateMultipartUpload / UploadPart / CompleteMultipartUpload', 's3:PutObject'],
+    ['AbortMultipartUpload (after a failure)', 's3:AbortMultipartUpload'],
+    ['HeadObject (verify)', 's3:GetObject'],
+  ],
+};
+
+/** What an exporter has no business doing in someone else's bucket. */
+const NOT_NEEDED_ON_OBJECTS = [
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:GetObjectVersion',
+  's3:GetObjectAcl',
+  's3:PutObjectTagging',
+  's3:PutObjectRetention',
+  's3:PutObjectLegalHold',
+  's3:ListMultipartUploadParts',
+  's3:RestoreObject',
+];
+const NOT_NEEDED_ON_BUCKET = ['s3:ListBucket', 's3:ListBucketVersions', 's3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:PutLifecycleConfiguration', 's3:DeleteBucket'];
+
+const { stacks } = synthesize([PROJECT_ROOT]);
+const { datasets } = loadDatasets([PROJECT_ROOT], { settings: DEFAULT_SETTINGS });
+
+describe.each(datasets.push.map((d) => d.name))('the receiver statement describe prints for %s', (name) => {
+  const out: string[] = [];
+  describeCommand(['--json', name], {}, (t) => out.push(t), () => undefined);
+  const described = JSON.parse(out.join('\n'));
+  const roleArn: string = described.exporterRoleArn;
+  const identity = policyOf(resources(stacks[`push-${name}`], 'aws_iam_role_policy')['exporter-policy'].policy);
+  const bucket: string = described.receivingBucket;
+
+  async function decision(action: string, resource: string) {
+    const r = await runSimulation(
+      {
+        request: {
+          principal: roleArn,
+          action,
+          resource: { resource, accountId: RECEIVER_ACCOUNT },
+          contextVariables: {
+            'aws:SecureTransport': 'true',
+            's3:TlsVersion': '1.3',
+            's3:ResourceAccount': RECEIVER_ACCOUNT,
+          },
+        },
+        identityPolicies: [{ name: 'export', policy: identity }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: { Version: '2012-10-17', Statement: [described.receiverStatement] },
+      },
+      {},
+    );
+    if (r.resultType !== 'single') throw new Error(`iam-simulate: ${JSON.stringify(r)}`);
+    return r.overallResult;
+  }
+
+  const key = `arn:aws:s3:::${bucket}/${name}/2026/extract.csv`;
+  test.each(Object.entries(EXPORT_REQUESTS).flatMap(([strategy, requests]) => requests.map(([request, action]) => [strategy, request, action])))(
+    '%s: %s (%s) → Allowed',
+    async (_, __, action) => expect(await decision(action, key)).toBe('Allowed'),
+  );
+
+  test.each(NOT_NEEDED_ON_OBJECTS)('%s on an object → Denied', async (action) => {
+    expect(await decision(action, key)).not.toBe('Allowed');
+  });
+
+  test.each(NOT_NEEDED_ON_BUCKET)('%s on the bucket → Denied', async (action) => {
+    expect(await decision(action, `arn:aws:s3:::${bucket}`)).not.toBe('Allowed');
+  });
+
+  test('every action the statement grants is needed by some export request', () => {
+    const needed = new Set(Object.values(EXPORT_REQUESTS).flatMap((rs) => rs.map(([, a]) => a)));
+    expect([...described.receiverStatement.Action].sort()).toEqual([...needed].sort());
+  });
+
+  test('without the statement, the same requests are denied: the receiver decides', async () => {
+    const r = await runSimulation(
+      {
+        request: {
+          principal: roleArn,
+          action: 's3:PutObject',
+          resource: { resource: key, accountId: RECEIVER_ACCOUNT },
+          contextVariables: { 'aws:SecureTransport': 'true', 's3:ResourceAccount': RECEIVER_ACCOUNT },
+        },
+        identityPolicies: [{ name: 'export', policy: identity }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    expect(r.resultType).toBe('single');
+    if (r.resultType === 'single') expect(r.overallResult).toBe('ImplicitlyDenied');
+  });
+});
