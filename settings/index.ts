@@ -22,7 +22,7 @@ export interface Settings {
 }
 
 type Lookup = (contextKey: string) => unknown;
-/** Returns the value, or a `Problem` saying what was expected. */
+/** What a parser returns instead of a value: what it expected. */
 class Problem {
   constructor(readonly expected: string) {}
 }
@@ -101,8 +101,8 @@ export function resolveSettings(env: NodeJS.ProcessEnv, context: Lookup): { sett
   const values = {} as Record<string, unknown>;
   for (const [key, entry] of Object.entries(SETTINGS) as [string, Entry<unknown>][]) {
     const fromEnv = env[entry.env];
-    const fromContext = context(entry.context);
-    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromContext;
+    const inEnv = fromEnv !== undefined && fromEnv !== '';
+    const raw = inEnv ? fromEnv : context(entry.context);
     if (raw === undefined || raw === null || raw === '') {
       values[key] = entry.fallback;
       continue;
@@ -110,7 +110,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, context: Lookup): { sett
     const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
     const parsed = entry.parse(shown);
     if (parsed instanceof Problem) {
-      const source = fromEnv !== undefined && fromEnv !== '' ? entry.env : `context "${entry.context}"`;
+      const source = inEnv ? entry.env : `context "${entry.context}"`;
       problems.push(`${source}: expected ${parsed.expected}, found ${JSON.stringify(shown)}`);
     } else values[key] = parsed;
   }
