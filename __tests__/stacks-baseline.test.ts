@@ -129,7 +129,8 @@ describe.each([
       Resource: 'arn:aws:s3:::mojap-hub-exports',
       Condition: { StringLike: { 's3:prefix': [`${name}/*`] } },
     });
-    expect(bySid.WriteTarget.Resource).toBe(`arn:aws:s3:::${bucket}/*`);
+    expect(bySid.WriteTarget.Resource).toBe(`arn:aws:s3:::${bucket}/${name}/*`);
+    expect(bySid.WriteTarget.Condition).toEqual({ StringNotEquals: { 's3:ResourceAccount': '593291632749' } });
     expect(bySid.WriteOwnLogs.Resource).toBe(`arn:aws:logs:eu-west-1:593291632749:log-group:/aws/lambda/export_${name}-move:*`);
     expect(bySid.SendFailedEvents.Resource).toBe(`arn:aws:sqs:eu-west-1:593291632749:export_${name}-move-failed`);
     for (const s of exporterPolicy) for (const a of s.Action) expect(a).not.toMatch(/\*/);

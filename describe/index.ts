@@ -71,7 +71,7 @@ export function describePush(s: PlatformSettings, d: PushDataset, file: string):
     failedExportsQueue: deadLetterQueueName(d.name),
     alarmTopic: alarmTopicName(s),
     paperwork: d.paperwork,
-    receiverStatement: receiverStatement(d.bucket, role),
+    receiverStatement: receiverStatement({ bucket: d.bucket, dataset: d.name, principal: role }),
   };
 }
 

@@ -49,7 +49,8 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Sid: 'WriteTarget',
       Effect: 'Allow',
       Action: TARGET_ACTIONS,
-      Resource: `${bucketArn(d.bucket)}/*`,
+      // Only under `<name>/`: the exporter keeps the source key, and datasets may share a receiving bucket.
+      Resource: `${bucketArn(d.bucket)}/${prefix}*`,
       // Targets are in receivers' accounts, where their bucket policy must consent too; never a bucket of ours.
       Condition: { StringNotEquals: { 's3:ResourceAccount': s.account } },
     },

@@ -3,7 +3,7 @@ import { receiverStatement } from '../../functions/exporter/permissions';
 import { Transfer } from '../../functions/exporter/transfer';
 import { head } from '../../functions/exporter/resolve';
 import { eventBridgeEvent } from './helpers/events';
-import { describeWithS3, Harness, MiB } from './helpers/harness';
+import { DATASET, describeWithS3, Harness, MiB } from './helpers/harness';
 import { Buckets, bytesOf, clientFor, sha256 } from './helpers/local-s3';
 
 /** What the `call`-th request of a command meets: an error, a call-back (`abort`), 400 ms of delay, or nothing. */
@@ -59,7 +59,9 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
 
       // The receiver adds exactly what the message says; the retry then delivers.
       const statement = JSON.parse(message.split('\n')[1]);
-      expect(statement).toEqual(receiverStatement(buckets.receiverBucket, h().s3.exporter.principal));
+      expect(statement).toEqual(
+        receiverStatement({ bucket: buckets.receiverBucket, dataset: DATASET, principal: h().s3.exporter.principal }),
+      );
       await buckets.allowExporter(statement);
       const retry = await harness.run(eventBridgeEvent(buckets.exportBucket, uploaded));
       expect(retry.logs.map((l) => l.outcome)).toEqual(['moved']);

@@ -80,6 +80,9 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj-move', 's3:PutObjectAcl', 'receiver-proj/proj/data.csv', 'Allowed', op('ACL bucket-owner-full-control')],
   ['export_proj-move', 's3:GetObject', 'receiver-proj/proj/data.csv', 'Allowed', op('HeadObject to verify')],
   ['export_proj-move', 's3:AbortMultipartUpload', 'receiver-proj/proj/big.bin', 'Allowed'],
+  // Outside `proj/` in its own target: the receiver's statement and our policy both stop at the prefix.
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/other/data.csv', 'Denied'],
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj_2/data.csv', 'Denied', TRUSTING],
   ['export_proj-move', 's3:DeleteObject', 'receiver-proj/proj/data.csv', 'Denied'],
   ['export_proj-move', 's3:DeleteObject', 'receiver-proj/proj/data.csv', 'Denied', TRUSTING],
   // Another dataset's target: refused by the receiver's statement, and by our policy even if the receiver trusted all.

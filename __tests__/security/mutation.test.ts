@@ -99,10 +99,18 @@ describe('widening a policy flips exactly the cells that guard against it', () =
     ]);
   });
 
-  test("a target bucket pattern (receiver-proj/* → receiver-*) reaches another dataset's receiver", async () => {
-    const m = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/*', 'arn:aws:s3:::receiver-*');
+  test("a target bucket pattern (receiver-proj/proj/* → receiver-*) reaches another dataset's receiver", async () => {
+    const m = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/proj/*', 'arn:aws:s3:::receiver-*');
     expect(await flips(m)).toEqual([
+      'export_proj-move s3:PutObject receiver-proj/proj_2/data.csv [receiver trusts platform account] → Denied',
       'export_proj-move s3:PutObject receiver-proj-2/proj/data.csv [receiver trusts platform account] → Denied',
+    ]);
+  });
+
+  test('a target without its dataset prefix (receiver-proj/proj/* → receiver-proj/*) reaches other folders there', async () => {
+    const m = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/proj/*', 'arn:aws:s3:::receiver-proj/*');
+    expect(await flips(m)).toEqual([
+      'export_proj-move s3:PutObject receiver-proj/proj_2/data.csv [receiver trusts platform account] → Denied',
     ]);
   });
 
@@ -201,11 +209,11 @@ describe('each static check reports the mistake it exists for', () => {
   });
 
   test('an Allow on resource *, or on a bucket name pattern', () => {
-    const star = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/*', '*');
+    const star = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/proj/*', '*');
     expect(problems(star, wildcardResourcesInAllow)).toEqual([
       'push-proj aws_iam_role_policy.exporter-policy (arn:aws:iam::593291632749:role/service-role/export_proj-move) statement WriteTarget: Allow on resource *',
     ]);
-    const pattern = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/*', 'arn:aws:s3:::receiver-*');
+    const pattern = replaceText(stacks, ['push-proj'], 'arn:aws:s3:::receiver-proj/proj/*', 'arn:aws:s3:::receiver-*');
     expect(problems(pattern, wildcardResourcesInAllow)).toHaveLength(1);
   });
 

@@ -100,7 +100,7 @@ function s3Target(m: Model, cell: Cell, resource: string, trustsPlatform: boolea
   }
   // A receiving bucket: another account. Its policy is what its receiver was told to paste, naming the exporter role
   // of every function that delivers there (from the function's TARGET_BUCKET, not from the role's own policy).
-  const exporters = [...m.functions.values()].filter((f) => f.env.TARGET_BUCKET === bucketName).map((f) => f.role);
+  const exporters = [...m.functions.values()].filter((f) => f.env.TARGET_BUCKET === bucketName);
   if (exporters.length === 0) throw new Error(`${resource}: neither a platform bucket nor a push dataset's target`);
   const bucket = `arn:aws:s3:::${bucketName}`;
   const generous = {
@@ -111,7 +111,7 @@ function s3Target(m: Model, cell: Cell, resource: string, trustsPlatform: boolea
     Resource: [bucket, `${bucket}/*`],
   };
   const statements = [
-    ...exporters.map((role) => receiverStatement(bucketName, role)),
+    ...exporters.map((f) => receiverStatement({ bucket: bucketName, dataset: f.env.DATASET, principal: f.role })),
     ...(trustsPlatform ? [generous] : []),
   ];
   return {

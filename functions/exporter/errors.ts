@@ -27,7 +27,7 @@ function advice(err: unknown, c: ErrorContext): string {
   const code = errorCode(err);
   const kms = /kms/i.test(String((err as Error)?.message));
   if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify')) {
-    const statement = JSON.stringify(receiverStatement(c.targetBucket, c.principal));
+    const statement = JSON.stringify(receiverStatement({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal }));
     return (
       `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add this statement to ` +
       `that bucket's policy:\n${statement}\n` +

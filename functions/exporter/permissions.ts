@@ -1,4 +1,4 @@
-import { bucketArn } from '../../naming';
+import { bucketArn, exportPrefix } from '../../naming';
 
 /**
  * The S3 actions the exporter performs, from one place: the stacks grant them, `describe` prints the receiver's
@@ -41,13 +41,17 @@ export interface PolicyStatement {
   readonly Resource: string;
 }
 
-/** The statement a receiver adds to its bucket policy so that `principal` (the exporter role) can deliver. */
-export function receiverStatement(bucket: string, principal: string): PolicyStatement {
+/**
+ * The statement a receiver adds to its bucket policy so that `principal` (the exporter role of `dataset`) can deliver.
+ * Only under `<dataset>/`, where the exporter writes (it keeps the source key): datasets sharing a receiving bucket
+ * cannot reach each other's files, and the receiver grants no more than is used.
+ */
+export function receiverStatement(target: { bucket: string; dataset: string; principal: string }): PolicyStatement {
   return {
     Sid: 'AllowHubExportsDelivery',
     Effect: 'Allow',
-    Principal: { AWS: principal },
+    Principal: { AWS: target.principal },
     Action: [...TARGET_ACTIONS],
-    Resource: `${bucketArn(bucket)}/*`,
+    Resource: `${bucketArn(target.bucket)}/${exportPrefix(target.dataset)}*`,
   };
 }

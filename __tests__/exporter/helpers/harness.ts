@@ -2,9 +2,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { makeHandler, type HandlerResult } from '../../../functions/exporter/handler';
 import type { ObjectLog } from '../../../functions/exporter/log';
-import { Buckets, localS3, type LocalS3 } from './local-s3';
+import { Buckets, DATASET, localS3, type LocalS3 } from './local-s3';
 
-export const DATASET = 'proj';
+export { DATASET } from './local-s3';
 export const MiB = 1024 * 1024;
 
 export interface Run {

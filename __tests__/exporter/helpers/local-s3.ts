@@ -26,6 +26,9 @@ export interface LocalS3 {
   readonly receiver: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly principal: string };
 }
 
+/** The dataset every exporter test exports (its keys start with `proj/`). */
+export const DATASET = 'proj';
+
 export const ENV_FILE = path.resolve(__dirname, '../../../.local-s3/env');
 
 /**
@@ -105,7 +108,13 @@ export class Buckets {
     return this;
   }
 
-  async allowExporter(statement: object = receiverStatement(this.receiverBucket, this.s3.exporter.principal)) {
+  async allowExporter(
+    statement: object = receiverStatement({
+      bucket: this.receiverBucket,
+      dataset: DATASET,
+      principal: this.s3.exporter.principal,
+    }),
+  ) {
     await this.receiver.send(
       new PutBucketPolicyCommand({
         Bucket: this.receiverBucket,
