@@ -1,4 +1,4 @@
-import { exportPrefix } from '../../naming';
+import { bucketArn, exportPrefix, stackIds } from '../../naming';
 import { s3Url } from './facts';
 import { receiverStatement, SOURCE_BUCKET_ACTIONS, SOURCE_DELETE_ACTIONS, SOURCE_OBJECT_ACTIONS } from './permissions';
 import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
@@ -42,11 +42,11 @@ function advice(err: unknown, c: ErrorContext): string {
     const actions = c.phase === 'delete-source' ? SOURCE_DELETE_ACTIONS : SOURCE_OBJECT_ACTIONS;
     return (
       `${c.principal} may not ${c.phase === 'delete-source' ? 'delete' : 'read'} it (${code}). Its IAM policy needs ` +
-      `${list(actions)} on arn:aws:s3:::${c.source.bucket}/${exportPrefix(c.dataset)}* and ${list(
+      `${list(actions)} on ${bucketArn(c.source.bucket)}/${exportPrefix(c.dataset)}* and ${list(
         SOURCE_BUCKET_ACTIONS,
       )} ` +
-      `on arn:aws:s3:::${c.source.bucket}${kms ? ", and kms:Decrypt on the bucket's key" : ''}: ` +
-      `deploy the push-${c.dataset} stack again.`
+      `on ${bucketArn(c.source.bucket)}${kms ? ", and kms:Decrypt on the bucket's key" : ''}: ` +
+      `deploy the ${stackIds.push(c.dataset)} stack again.`
     );
   }
   if (code === 'NoSuchBucket') {
