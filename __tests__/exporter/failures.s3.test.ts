@@ -112,13 +112,17 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     const { buckets } = h();
     const key = 'proj/fail/unverified.csv';
     const uploaded = await buckets.upload(key, bytesOf(100));
-    // The target's HeadObject reports one byte fewer, as a truncated copy would.
+    // As a truncated copy would: CopyObject answers another ETag, so the exporter asks HeadObject, which reports
+    // one byte fewer.
     const client = clientFor(h().s3, 'exporter');
     client.middlewareStack.add(
-      (next) => async (args) => {
+      (next, context) => async (args) => {
         const out = await next(args);
         const input = args.input as { Bucket?: string };
-        if (input.Bucket === buckets.receiverBucket) (out.output as { ContentLength?: number }).ContentLength! -= 1;
+        if (input.Bucket !== buckets.receiverBucket) return out;
+        const output = out.output as { ContentLength?: number; CopyObjectResult?: { ETag?: string } };
+        if (context.commandName === 'CopyObjectCommand') output.CopyObjectResult!.ETag = `"${'0'.repeat(32)}"`;
+        if (context.commandName === 'HeadObjectCommand' && output.ContentLength) output.ContentLength -= 1;
         return out;
       },
       { step: 'initialize', name: 'truncateTargetSize' },

@@ -92,3 +92,43 @@ describe.each([['copy'], ['stream']])('sizes and headers (TRANSFER_MODE=%s)', (m
     });
   });
 });
+
+describeWithS3('requests per move', (h) => {
+  /** The S3 operations the exporter sends, in order, each with the bucket it went to. */
+  function operations(): { client: S3Client; sent: string[] } {
+    const client = clientFor(h().s3, 'exporter');
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const bucket = (args.input as { Bucket?: string }).Bucket;
+        const side = bucket === h().buckets.exportBucket ? 'export' : 'receiver';
+        sent.push(`${(context.commandName ?? '?').replace(/Command$/, '')} ${side}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordOperations' },
+    );
+    return { client, sent };
+  }
+
+  test("a small file takes four requests: CopyObject's answer verifies the copy, no HeadObject after", async () => {
+    const { buckets } = h();
+    const body = bytesOf(1000);
+    const uploaded = await buckets.upload('proj/requests/small.csv', body);
+    const { client, sent } = operations();
+    const run = await h().run(eventBridgeEvent(buckets.exportBucket, uploaded), {}, { client });
+    client.destroy();
+    expect(run.logs[0].outcome).toBe('moved');
+    expect(sent).toEqual(['HeadObject export', 'HeadObject receiver', 'CopyObject receiver', 'DeleteObject export']);
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+  });
+
+  test('a multipart copy whose completion carries no checksum (as here) is verified by HeadObject', async () => {
+    const { buckets } = h();
+    const uploaded = await buckets.upload('proj/requests/parts.csv', bytesOf(6 * MiB));
+    const { client, sent } = operations();
+    const run = await h().run(eventBridgeEvent(buckets.exportBucket, uploaded), {}, { client });
+    client.destroy();
+    expect(run.logs[0]).toMatchObject({ outcome: 'moved', strategy: 'multipart-copy', parts: 2 });
+    expect(sent.slice(-3)).toEqual(['CompleteMultipartUpload receiver', 'HeadObject receiver', 'DeleteObject export']);
+  });
+});

@@ -1,9 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { checksumOf, factsFromHead, type ObjectFacts } from '../../functions/exporter/facts';
+import { checksumOf, factsFromHead, writtenObject, type ObjectFacts } from '../../functions/exporter/facts';
 import { GiB, MiB } from '../../functions/exporter/limits';
 import { copySource, multipartChecksum } from '../../functions/exporter/target-params';
 import { Transfer } from '../../functions/exporter/transfer';
-import { compareObjects, verificationProblem } from '../../functions/exporter/verify';
+import { compareObjects, provenByWrite, verificationProblem } from '../../functions/exporter/verify';
 
 const facts = (size: number, extra: Partial<ObjectFacts> = {}): ObjectFacts => ({
   bucket: 'b',
@@ -77,6 +77,31 @@ describe('verification before deleting', () => {
       "the target's CRC64NVME is y, the source's x",
     );
     expect(verificationProblem(facts(5, crc('x')), facts(5))).toMatch(/the target none, so the copy cannot be checked/);
+  });
+});
+
+describe('what S3 answers to the write proves, so the verifying HeadObject is skipped', () => {
+  const md5 = '0123456789abcdef0123456789abcdef';
+  test("the written object's full-object checksum equals the source's: proven", () => {
+    const written = writtenObject({ ETag: '"other"', ChecksumCRC64NVME: 'x', ChecksumType: 'FULL_OBJECT' });
+    expect(provenByWrite(facts(5, crc('x')), written)).toBe(true);
+  });
+  test('a different, composite, missing or other-algorithm checksum leaves it to HeadObject', () => {
+    expect(provenByWrite(facts(5, crc('x')), writtenObject({ ChecksumCRC64NVME: 'y' }))).toBe(false);
+    const composite = writtenObject({ ChecksumCRC64NVME: 'x', ChecksumType: 'COMPOSITE' });
+    expect(provenByWrite(facts(5, crc('x')), composite)).toBe(false);
+    expect(provenByWrite(facts(5, { ...crc('x'), etag: md5 }), writtenObject({ ETag: `"${md5}"` }))).toBe(false);
+    const otherAlgorithm = writtenObject({ ChecksumCRC32: 'x', ChecksumType: 'FULL_OBJECT' });
+    expect(provenByWrite(facts(5, crc('x')), otherAlgorithm)).toBe(false);
+    expect(provenByWrite(facts(5, crc('x')), undefined)).toBe(false);
+  });
+  test('without a source checksum, only an equal MD5 ETag proves it (not a multipart or KMS one)', () => {
+    expect(provenByWrite(facts(5, { etag: md5 }), writtenObject({ ETag: `"${md5}"` }))).toBe(true);
+    const otherMd5 = `"${'f'.repeat(32)}"`;
+    expect(provenByWrite(facts(5, { etag: md5 }), writtenObject({ ETag: otherMd5 }))).toBe(false);
+    expect(provenByWrite(facts(5, { etag: `${md5}-2` }), writtenObject({ ETag: `"${md5}-2"` }))).toBe(false);
+    expect(provenByWrite(facts(5, { etag: md5 }), writtenObject({ ETag: '""' }))).toBe(false);
+    expect(provenByWrite(facts(5), writtenObject({}))).toBe(false);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CHECKSUM_ALGORITHMS, type ObjectFacts } from './facts';
+import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject } from './facts';
 import { planParts, type Part } from './plan';
 import { errorCode, withRetries } from './retry';
 import { copySource, multipartChecksum, TARGET_ACL, writeParams, type TargetLocation } from './target-params';
@@ -26,6 +26,8 @@ export interface StrategyContext {
 export interface StrategyResult {
   readonly strategy: 'copy-object' | 'multipart-copy' | 'stream';
   readonly parts: number;
+  /** What S3 answered about the object it wrote, when it said anything: may prove the copy without a HeadObject. */
+  readonly written?: WrittenObject;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface StrategyResult {
  * permissions on both accounts, and every path must give the receiver the same object.
  */
 export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> {
-  await withRetries(
+  const out = await withRetries(
     () =>
       ctx.client.send(
         new CopyObjectCommand({
@@ -49,7 +51,7 @@ export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> 
       ),
     { attempts: ctx.partAttempts, signal: ctx.signal },
   );
-  return { strategy: 'copy-object', parts: 1 };
+  return { strategy: 'copy-object', parts: 1, written: writtenObject(out.CopyObjectResult ?? {}) };
 }
 
 /** Runs `work` over `items` with at most `limit` at once; stops starting new items after the first failure. */
@@ -114,19 +116,22 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
     signal.throwIfAborted();
     // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
     let tries = 0;
-    await withRetries(
+    const out = await withRetries(
       async () => {
         tries++;
         try {
-          await client.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: completed } }));
+          return await client.send(
+            new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: completed } }),
+          );
         } catch (err) {
           // A retry after a lost response finds the upload already completed; verification decides whether it is.
           if (!(tries > 1 && errorCode(err) === 'NoSuchUpload')) throw err;
+          return undefined;
         }
       },
       { attempts: ctx.partAttempts },
     );
-    return { strategy: 'multipart-copy', parts: parts.length };
+    return { strategy: 'multipart-copy', parts: parts.length, ...(out && { written: writtenObject(out) }) };
   } catch (err) {
     await abortUpload(client, upload, ctx.partAttempts, err);
     throw err;

@@ -82,7 +82,7 @@ export function factsFromHead(bucket: string, key: string, head: Head): ObjectFa
     const v = head[name];
     if (v !== undefined && !(name === 'Metadata' && Object.keys(v as object).length === 0)) headers[name] = v;
   }
-  const etag = head.ETag?.replace(/^"(.*)"$/, '$1');
+  const etag = unquoted(head.ETag);
   const checksum = checksumOf(head);
   return {
     bucket,
@@ -94,6 +94,22 @@ export function factsFromHead(bucket: string, key: string, head: Head): ObjectFa
     ...(head.LastModified && { lastModified: head.LastModified }),
     ...(checksum && { checksum }),
   };
+}
+
+/** What S3 answers about an object it has just written (CopyObject's result, CompleteMultipartUpload's output). */
+export interface WrittenObject {
+  readonly etag?: string;
+  readonly checksum?: Checksum;
+}
+
+const unquoted = (etag?: string): string | undefined => etag?.replace(/^"(.*)"$/, '$1') || undefined;
+
+export function writtenObject(
+  out: Partial<Record<`Checksum${ChecksumAlgorithmName}`, string>> & Pick<Head, 'ChecksumType' | 'ETag'>,
+): WrittenObject {
+  const etag = unquoted(out.ETag);
+  const checksum = checksumOf(out);
+  return { ...(etag && { etag }), ...(checksum && { checksum }) };
 }
 
 export const s3Url = (o: { bucket: string; key: string; versionId?: string }): string =>

@@ -8,7 +8,7 @@ import { throughputMiBs, type Logger, type ObjectLog, type Outcome } from './log
 import { head, resolveSource } from './resolve';
 import { isAccessDenied, isNotFound } from './retry';
 import { Transfer, type TransferResult } from './transfer';
-import { compareObjects, verificationProblem } from './verify';
+import { compareObjects, provenByWrite, verificationProblem } from './verify';
 
 export interface MoveContext {
   readonly client: S3Client;
@@ -154,7 +154,9 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     }
 
     phase = 'verify';
-    const problem = verificationProblem(src, await head(client, target.bucket, target.key));
+    const problem = provenByWrite(src, transfer?.written)
+      ? undefined
+      : verificationProblem(src, await head(client, target.bucket, target.key));
     if (problem) {
       throw new ExportError(
         `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +

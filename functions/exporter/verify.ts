@@ -1,4 +1,4 @@
-import type { ObjectFacts } from './facts';
+import type { ObjectFacts, WrittenObject } from './facts';
 
 /**
  * Whether `target` holds the same bytes as `source`, as far as S3's answers can tell: sizes first, then a full-object
@@ -32,4 +32,20 @@ export function verificationProblem(source: ObjectFacts, target: ObjectFacts | u
   }
   if (t.value !== s.value) return `the target's ${s.algorithm} is ${t.value}, the source's ${s.value}`;
   return undefined;
+}
+
+/** An MD5 ETag: what S3 gives an object written in one request without SSE-KMS or SSE-C. */
+const isMd5Etag = (etag?: string): boolean => etag !== undefined && /^[0-9a-f]{32}$/.test(etag);
+
+/**
+ * Whether S3's answer to the write alone proves the target holds the source's bytes, so the verifying HeadObject can
+ * be skipped: its full-object checksum equals the source's (AWS returns it for copies of objects that have one), or,
+ * for a source without one, its MD5 ETag equals the source's (one CopyObject between unencrypted or SSE-S3 buckets).
+ * Equal digests of the whole object mean equal sizes too. Anything else is left to the HeadObject.
+ */
+export function provenByWrite(source: ObjectFacts, written: WrittenObject | undefined): boolean {
+  const s = source.checksum;
+  const w = written?.checksum;
+  if (s?.fullObject) return w?.fullObject === true && w.algorithm === s.algorithm && w.value === s.value;
+  return isMd5Etag(source.etag) && written?.etag === source.etag;
 }
