@@ -51,12 +51,30 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
     });
   });
 
-  test('the text names the upload location, the role and prints the statement as JSON', () => {
+  test('the text names the upload location, the role and prints the statements as JSON', () => {
     const text = run([name]).out;
     expect(text).toContain(`Upload files to       ${described.uploadTo}`);
     expect(text).toContain(`Exporter role         ${described.exporterRoleArn}`);
-    const json = text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1);
-    expect(JSON.parse(json)).toEqual(described.receiverStatement);
+    // Each statement is printed as an indented JSON block that starts with "{" and ends with "}" on lines of their own.
+    const blocks = [...text.matchAll(/^\{$[\s\S]*?^\}$/gm)].map((m) => JSON.parse(m[0]));
+    const key = described.receiverKey ? [described.receiverKey.statement] : [];
+    expect(blocks).toEqual([described.receiverStatement, ...key]);
+  });
+
+  test("with kms_key_arn, the key statement grants the role exactly what the role's policy allows on that key", () => {
+    const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
+    const key = exporterPolicy.find((s) => s.Sid === 'EncryptWithTargetKey');
+    expect(described.receiverKey?.arn).toBe(key?.Resource);
+    expect(described.receiverKey?.arn).toBe(fn.environment.variables.TARGET_KMS_KEY_ARN);
+    if (!key) return;
+    expect(described.receiverKey.statement).toEqual({
+      Sid: 'AllowHubExportsEncryption',
+      Effect: 'Allow',
+      Principal: { AWS: described.exporterRoleArn },
+      Action: key.Action,
+      Resource: '*',
+      Condition: key.Condition,
+    });
   });
 });
 

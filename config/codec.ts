@@ -50,12 +50,13 @@ export function leaf<A>(
 export const unknownKey = new t.Type<never>('unknown field', (_): _ is never => false, t.failure, t.identity);
 
 type Props = Record<string, t.Mixed>;
-export type StructOf<R extends Props, O extends Props> = { readonly [K in keyof R]: t.TypeOf<R[K]> } & {
-  readonly [K in keyof O]: t.TypeOf<O[K]>;
-};
+/** Required fields, optional fields with a default (`D`: always present once decoded), optional fields without. */
+export type StructOf<R extends Props, O extends Props, D extends keyof O = keyof O> = {
+  readonly [K in keyof R]: t.TypeOf<R[K]>;
+} & { readonly [K in D]: t.TypeOf<O[K]> } & { readonly [K in Exclude<keyof O, D>]?: t.TypeOf<O[K]> };
 
-export interface StructOptions<R extends Props, O extends Props> {
-  readonly defaults: { readonly [K in keyof O]: t.TypeOf<O[K]> };
+export interface StructOptions<R extends Props, O extends Props, D extends keyof O> {
+  readonly defaults: { readonly [K in D]: t.TypeOf<O[K]> };
   /** One line per field, shown by editors (JSON Schema `description`). */
   readonly descriptions: { readonly [K in keyof R | keyof O]: string };
   /** Fields that belong elsewhere, with the sentence that says where. */
@@ -66,21 +67,27 @@ export interface StructOptions<R extends Props, O extends Props> {
  * A closed mapping: required and optional fields, defaults filled in, and every unknown field reported (with the
  * closest known one) instead of silently dropped, since a typo in a key would otherwise lose a setting.
  */
-export class StructType<R extends Props, O extends Props> extends t.Type<StructOf<R, O>, StructOf<R, O>, unknown> {
+export class StructType<R extends Props, O extends Props, D extends keyof O = keyof O> extends t.Type<
+  StructOf<R, O, D>,
+  StructOf<R, O, D>,
+  unknown
+> {
   readonly _tag = 'StructType' as const;
 
   constructor(
     name: string,
     readonly required: R,
     readonly optional: O,
-    readonly options: StructOptions<R, O>,
+    readonly options: StructOptions<R, O, D>,
   ) {
     super(
       name,
-      (u): u is StructOf<R, O> =>
+      (u): u is StructOf<R, O, D> =>
         isMapping(u) &&
         Object.entries(required).every(([k, codec]) => codec.is(u[k])) &&
-        Object.entries(optional).every(([k, codec]) => codec.is(u[k])),
+        Object.entries(optional).every(
+          ([k, codec]) => codec.is(u[k]) || (u[k] === undefined && !(k in options.defaults)),
+        ),
       (u, c) => this.check(u, c),
       t.identity,
     );
@@ -107,7 +114,7 @@ export class StructType<R extends Props, O extends Props> extends t.Type<StructO
     };
   }
 
-  private check(u: unknown, c: t.Context): t.Validation<StructOf<R, O>> {
+  private check(u: unknown, c: t.Context): t.Validation<StructOf<R, O, D>> {
     if (!isMapping(u)) {
       return t.failure(u, c, `expected a mapping of fields (${this.knownKeys.join(', ')}), found ${describe(u)}`);
     }
@@ -132,7 +139,7 @@ export class StructType<R extends Props, O extends Props> extends t.Type<StructO
       if (result._tag === 'Left') errors.push(...result.left);
       else out[key] = result.right;
     }
-    return errors.length > 0 ? t.failures(errors) : t.success(out as StructOf<R, O>);
+    return errors.length > 0 ? t.failures(errors) : t.success(out as StructOf<R, O, D>);
   }
 
   private unknown(key: string): string {

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { StructType } from './codec';
-import { bucketName, datasetName, flag, list, paperwork, roleArn, transferMode, username } from './fields';
+import { bucketName, datasetName, flag, kmsKeyArn, list, paperwork, roleArn, transferMode, username } from './fields';
 
 /**
  * The two dataset kinds. These codecs are the single source of truth for the fields a YAML file may hold and for the
@@ -18,7 +18,7 @@ const COMMON = {
 export const PushDatasetCodec = new StructType(
   'a push dataset',
   { name: datasetName, bucket: bucketName, users, paperwork },
-  { keep_files: flag, transfer: transferMode },
+  { keep_files: flag, transfer: transferMode, kms_key_arn: kmsKeyArn },
   {
     defaults: { keep_files: false, transfer: 'copy' },
     descriptions: {
@@ -27,6 +27,9 @@ export const PushDatasetCodec = new StructType(
       bucket: "The receiving bucket's name in the other account (not an ARN, not s3://).",
       keep_files: 'true: copy files and keep them in the export bucket; false (default): move them.',
       transfer: 'copy (default): server-side copy; stream: read and upload the bytes, for targets a copy cannot reach.',
+      kms_key_arn:
+        "Only when the receiving bucket's default encryption uses the receiver's own KMS key: that key's ARN " +
+        '(arn:aws:kms:<region>:<account>:key/<id>). The exporter may then encrypt with it, through S3 only.',
     },
     misplaced: {
       pull_arns: 'that field belongs to pull datasets (pull_datasets/); a push dataset sends files to "bucket"',
@@ -53,6 +56,7 @@ export const PullDatasetCodec = new StructType(
       bucket: 'a pull dataset gets its own bucket; to send files to an existing bucket, use push_datasets/',
       keep_files: 'that field belongs to push datasets (push_datasets/)',
       transfer: 'that field belongs to push datasets (push_datasets/)',
+      kms_key_arn: 'that field belongs to push datasets (push_datasets/); a pull bucket is encrypted by the platform',
     },
   },
 );

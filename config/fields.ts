@@ -152,6 +152,34 @@ export const roleArn = text(ROLE_ARN, (s) => {
   return s;
 }, { type: 'string', pattern: '^arn:aws:iam::\\d{12}:role/([\\w+=,.@-]{1,64}/)*[\\w+=,.@-]{1,64}$' });
 
+const KMS_KEY_ARN =
+  'a KMS key ARN such as "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"';
+const KEY_ID = '(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
+
+/** The key itself, never an alias: IAM and key policies authorise S3's use of the key by the key's ARN. */
+export const kmsKeyArn = text(KMS_KEY_ARN, (s) => {
+  const found = `expected ${KMS_KEY_ARN}, found ${JSON.stringify(s)}`;
+  if (s.includes('*')) return new Refusal(`${found}: wildcards are not allowed; give the one key`);
+  if (new RegExp(`^${KEY_ID}$`).test(s)) {
+    return new Refusal(`${found}: give the whole ARN, "arn:aws:kms:<region>:<account>:key/${s}"`);
+  }
+  if (/^(arn:aws:kms:[^:]*:[^:]*:)?alias\//.test(s)) {
+    return new Refusal(
+      `${found}: give the key's ARN, not an alias (permissions name the key itself); the receiver finds it with ` +
+        `"aws kms describe-key --key-id ${s}"`,
+    );
+  }
+  const arn = s.match(/^arn:aws:kms:([^:]*):([^:]*):key\/(.*)$/);
+  if (!arn) return new Refusal(found);
+  const [, region, account, id] = arn;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return new Refusal(`${found}: "${region}" is not an AWS region`);
+  if (!/^\d{12}$/.test(account)) return new Refusal(`${found}: the account ID must be 12 digits`);
+  if (!new RegExp(`^${KEY_ID}$`).test(id)) {
+    return new Refusal(`${found}: a key ID is a UUID, or "mrk-" and 32 hex digits for a multi-Region key`);
+  }
+  return s;
+}, { type: 'string', pattern: `^arn:aws:kms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:key/${KEY_ID}$` });
+
 /** A non-empty list without repeats; the repeat is reported where it stands. */
 export function list<C extends t.Mixed>(
   item: C,

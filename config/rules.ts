@@ -50,6 +50,16 @@ export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings)
       message: `expected the receiving bucket, found "${d.bucket}", which holds the exporter's code: ask the receiver for their bucket's name`,
     });
   }
+  const keyAccount = d.kms_key_arn?.split(':')[4];
+  if (keyAccount === s.account) {
+    // Our identity policy alone would then let the exporter use one of the platform's own keys.
+    out.push({
+      path: ['kms_key_arn'],
+      message:
+        `expected the receiver's key, found a key of the platform's own account (${s.account}): ` +
+        "ask the receiver for their bucket's key ARN",
+    });
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
-import { receiverStatement, type PolicyStatement } from '../functions/exporter/permissions';
+import { receiverKeyStatement, receiverStatement, type PolicyStatement } from '../functions/exporter/permissions';
 import {
   alarmTopicName,
   bucketArn,
@@ -34,6 +34,8 @@ export interface PushDescription {
   readonly paperwork: string;
   /** The statement the receiving bucket's owner adds to its bucket policy. */
   readonly receiverStatement: PolicyStatement;
+  /** With `kms_key_arn`: the receiver's key, and the statement its owner adds to the key's policy. */
+  readonly receiverKey?: { readonly arn: string; readonly statement: PolicyStatement };
 }
 
 export interface PullDescription {
@@ -72,6 +74,12 @@ export function describePush(s: PlatformSettings, d: PushDataset, file: string):
     alarmTopic: alarmTopicName(s),
     paperwork: d.paperwork,
     receiverStatement: receiverStatement({ bucket: d.bucket, dataset: d.name, principal: role }),
+    ...(d.kms_key_arn !== undefined && {
+      receiverKey: {
+        arn: d.kms_key_arn,
+        statement: receiverKeyStatement({ keyArn: d.kms_key_arn, principal: role }),
+      },
+    }),
   };
 }
 
@@ -121,6 +129,14 @@ export function renderText(d: Description): string {
       '',
       JSON.stringify(d.receiverStatement, null, 2),
       '',
+      ...(d.receiverKey
+        ? [
+            `The bucket encrypts with ${d.receiverKey.arn}; its owner must add this statement to the key's policy:`,
+            '',
+            JSON.stringify(d.receiverKey.statement, null, 2),
+            '',
+          ]
+        : []),
     ].join('\n');
   }
   return [

@@ -15,6 +15,8 @@ import {
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
   TARGET_ACTIONS,
+  TARGET_KEY_ACTIONS,
+  viaS3,
 } from '../functions/exporter/permissions';
 import { policy, tlsOnly, type PolicyDocument } from './policy-document';
 
@@ -26,7 +28,10 @@ import { policy, tlsOnly, type PolicyDocument } from './policy-document';
 export const serviceTrust = (service: string): PolicyDocument =>
   policy({ Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
 
-/** The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target; log; fail. */
+/**
+ * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
+ * receiver's KMS key when it has one); log; fail.
+ */
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
@@ -53,6 +58,13 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Resource: `${bucketArn(d.bucket)}/${prefix}*`,
       // Targets are in receivers' accounts, where their bucket policy must consent too; never a bucket of ours.
       Condition: { StringNotEquals: { 's3:ResourceAccount': s.account } },
+    },
+    d.kms_key_arn !== undefined && {
+      Sid: 'EncryptWithTargetKey',
+      Effect: 'Allow',
+      Action: TARGET_KEY_ACTIONS,
+      Resource: d.kms_key_arn,
+      Condition: viaS3(d.kms_key_arn),
     },
     {
       Sid: 'WriteOwnLogs',

@@ -91,6 +91,7 @@ export class PushDatasetStack extends PlatformStack {
           TRANSFER_MODE: dataset.transfer,
           // Quoted in its error messages: the statement a receiver must add names this role.
           EXPORTER_PRINCIPAL: exporterRoleArn(s, dataset.name),
+          ...(dataset.kms_key_arn !== undefined && { TARGET_KMS_KEY_ARN: dataset.kms_key_arn }),
           NODE_OPTIONS: '--enable-source-maps',
         },
       },

@@ -22,14 +22,41 @@ describe('what a data engineer reads', () => {
     );
   });
 
-  test("AccessDenied from the receiver's KMS key: the key policy too", () => {
-    const e = explain(s3Error('AccessDenied', 403, 'User is not authorized to perform kms:GenerateDataKey'), {
-      ...context,
-      phase: 'write-target',
-    });
-    expect(e.message).toContain(
-      'its key policy must also allow arn:aws:iam::593291632749:role/service-role/export_proj-move kms:GenerateDataKey',
+  describe("AccessDenied from the receiver's KMS key", () => {
+    const key = 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    // The message KMS gives S3 to pass on, for a writer its policies do not allow.
+    const denied = s3Error(
+      'AccessDenied',
+      403,
+      `User: arn:aws:sts::593291632749:assumed-role/export_proj-move/x is not authorized to perform: ` +
+        `kms:GenerateDataKey on resource: ${key} because no identity-based policy allows the ` +
+        'kms:GenerateDataKey action',
     );
+    const keyStatement =
+      '{"Sid":"AllowHubExportsEncryption","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::593291632749:role/' +
+      'service-role/export_proj-move"},"Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"*",' +
+      '"Condition":{"StringEquals":{"kms:ViaService":"s3.eu-west-2.amazonaws.com"}}}';
+
+    test('a dataset without kms_key_arn: add it, with the key KMS named, and the key policy statement', () => {
+      const e = explain(denied, { ...context, phase: 'write-target' });
+      expect(e.message).toContain(
+        `s3://receiver-landing encrypts with the KMS key ${key}, which arn:aws:iam::593291632749:role/service-role/` +
+          `export_proj-move may not use. Add "kms_key_arn: ${key}" to push_datasets/proj.yaml and deploy the ` +
+          `push-proj stack. The receiving account must add this statement to that key's policy:\n${keyStatement}`,
+      );
+    });
+
+    test('a dataset naming the key: only the key policy is missing', () => {
+      const e = explain(denied, { ...context, phase: 'write-target', targetKeyArn: key });
+      expect(e.message).toContain(`may not use. The receiving account must add this statement to that key's policy`);
+      expect(e.message).not.toContain('kms_key_arn');
+    });
+
+    test('a dataset naming another key than the bucket uses: says which is right', () => {
+      const other = 'arn:aws:kms:eu-west-2:777788889999:key/mrk-0123456789abcdef0123456789abcdef';
+      const e = explain(denied, { ...context, phase: 'write-target', targetKeyArn: other });
+      expect(e.message).toContain(`push_datasets/proj.yaml names ${other}, but the bucket uses ${key}`);
+    });
   });
 
   test('a failed delete says the copy is fine and only the delete is missing', () => {

@@ -15,7 +15,8 @@
  * - `<service>.amazonaws.com`: an AWS service principal (EventBridge, Lambda, CloudWatch).
  *
  * On what (`resource`): `bucket/key` or `bucket` for S3; `fn:<name>`, `queue:<name>`, `topic:<name>`,
- * `role:<name>` and `logs:<log group>` (a stream in it) for the rest, expanded with the platform account and region.
+ * `role:<name>` and `logs:<log group>` (a stream in it) for the rest, expanded with the platform account and region;
+ * `key:<key ARN>` for a receiver's KMS key (in the receiver's account, with the key policy receivers are told to add).
  */
 
 export type Expect = 'Allowed' | 'Denied' | 'Explicitly denied';
@@ -31,11 +32,13 @@ export interface Context {
   readonly sourceRule?: string;
   /** `aws:SourceAccount` of a service request. */
   readonly sourceAccount?: string;
+  /** `kms:ViaService` of a KMS request: the service that made it for the caller (absent: the caller itself). */
+  readonly via?: string;
   /**
    * Receiver buckets live in another account, so a write needs our identity policy AND the receiver's bucket policy.
    * By default the receiver has pasted `receiverStatement()` for its own exporter role, as receivers are told.
    * `trusts platform account`: it also allows every principal of the platform account, the most generous receiver,
-   * so our identity policy alone must refuse.
+   * so our identity policy alone must refuse. For a KMS key: its policy also allows the platform account everything.
    */
   readonly receiver?: 'trusts platform account';
 }
@@ -62,6 +65,7 @@ export function contextText(c: Context): string {
     c.prefix !== undefined && `prefix "${c.prefix}"`,
     c.sourceRule && `SourceArn rule/${c.sourceRule}`,
     c.sourceAccount && `SourceAccount ${c.sourceAccount}`,
+    c.via && `via ${c.via}`,
     c.receiver && `receiver ${c.receiver}`,
   ].filter(Boolean);
   return parts.length > 0 ? ` [${parts.join(', ')}]` : '';

@@ -2,8 +2,8 @@ import { table, type Cell } from './cells';
 
 /**
  * Push datasets of the fixture (__tests__/fixtures/datasets): proj (users p1 and shared), proj_2 (shared; keep_files),
- * proj2 (p3; transfer: stream). The three names are prefixes of each other, so every cell naming another dataset's
- * prefix is a trailing-slash check. Objects are written to `mojap-hub-exports/<name>/…`.
+ * proj2 (p3; transfer: stream; kms_key_arn). The three names are prefixes of each other, so every cell naming another
+ * dataset's prefix is a trailing-slash check. Objects are written to `mojap-hub-exports/<name>/…`.
  */
 
 const EXPORTS = 'mojap-hub-exports';
@@ -11,6 +11,10 @@ const EXPORTS = 'mojap-hub-exports';
 const TRUSTING = { receiver: 'trusts platform account' } as const;
 /** The API operation a cell stands for, when IAM authorises it under another name. */
 const op = (name: string) => ({ op: name });
+/** proj2's kms_key_arn (fixture), another key of the same receiver, and S3 in the keys' region. */
+const PROJ2_KEY = 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const OTHER_KEY = 'arn:aws:kms:eu-west-2:777788889999:key/mrk-0123456789abcdef0123456789abcdef';
+const S3_LONDON = 's3.eu-west-2.amazonaws.com';
 
 export const PUSH_USERS: Cell[] = table('Push users on the export bucket', [
   // Their own prefix: every step of a single and of a multipart upload, and seeing what waits there.
@@ -109,4 +113,15 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
   ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Allowed', op('UploadPart')],
   ['export_proj2-move', 's3:PutObject', 'receiver-proj/proj2/data.csv', 'Denied', TRUSTING],
+
+  // proj2's receiver encrypts with its own key (kms_key_arn): S3 may use it for the role, in the key's region only.
+  ['export_proj2-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Allowed', { op: 'UploadPart', via: S3_LONDON }],
+  ['export_proj2-move', 'kms:Decrypt', `key:${PROJ2_KEY}`, 'Allowed', { op: 'UploadPartCopy', via: S3_LONDON }],
+  ['export_proj2-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Denied'],
+  ['export_proj2-move', 'kms:Decrypt', `key:${PROJ2_KEY}`, 'Denied', { receiver: 'trusts platform account' }],
+  ['export_proj2-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Denied', { via: 's3.us-east-1.amazonaws.com' }],
+  ['export_proj2-move', 'kms:Encrypt', `key:${PROJ2_KEY}`, 'Denied', { via: S3_LONDON, ...TRUSTING }],
+  ['export_proj2-move', 'kms:GenerateDataKey', `key:${OTHER_KEY}`, 'Denied', { via: S3_LONDON, ...TRUSTING }],
+  // Datasets that name no key may use none, even one whose policy trusts the whole platform account.
+  ['export_proj-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Denied', { via: S3_LONDON, ...TRUSTING }],
 ]);

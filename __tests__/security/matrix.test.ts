@@ -89,7 +89,8 @@ synthesized Terraform JSON of the fixture datasets (\`__tests__/fixtures/dataset
 
 - push \`proj\` (users \`alpha_user_p1\`, \`alpha_user_shared\`; target \`receiver-proj\`), \`proj_2\` (\`alpha_user_shared\`;
   \`keep_files\`; target \`receiver-proj-2\`), \`proj2\` (\`alpha_user_p3\`; \`transfer: stream\`; target
-  \`receiver.proj2.example-org\`): names that are prefixes of each other;
+  \`receiver.proj2.example-org\`, encrypted with the receiver's KMS key named by \`kms_key_arn\`): names that are
+  prefixes of each other;
 - pull \`share_a\` (bucket \`mojap-share-a\`; users \`alpha_user_shared\`, \`alpha_user_p1\`; pull ARNs \`reader-a\` in
   111122223333 and \`team/writer-a\` in 444455556666; \`allow_push\`, versioned) and \`share_b\` (\`mojap-share-b\`;
   \`alpha_user_shared\`; pull ARN \`reader-b\` in 111122223333).
@@ -106,6 +107,9 @@ How to read it:
   receiver's bucket policy, modelled as the statement receivers are given (\`receiverStatement()\` in
   \`functions/exporter/permissions.ts\`) for their own exporter role. With "receiver trusts platform account" the receiver also allows every principal of our
   account, so our identity policy alone must refuse.
+- A receiver's KMS key (\`key:<ARN>\`) is in the receiver's account too: its key policy is the statement receivers
+  are given (\`receiverKeyStatement()\`), S3 in the key's region is \`via s3.<region>.amazonaws.com\`
+  (\`kms:ViaService\`), and "receiver trusts platform account" adds \`kms:*\` for our whole account.
 - Platform buckets are evaluated with their bucket policy and with S3 Block Public Access as the synthesized
   \`restrict_public_buckets\` says.
 - The Lambda permission is evaluated as the function's resource policy (principal \`events.amazonaws.com\`, condition

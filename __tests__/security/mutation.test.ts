@@ -114,6 +114,32 @@ describe('widening a policy flips exactly the cells that guard against it', () =
     ]);
   });
 
+  test("the receiver's key statement without kms:ViaService: the role could use the key outside S3", async () => {
+    const m = editPolicies(stacks, ['push-proj2'], 'aws_iam_role_policy', (d, id) =>
+      id === 'exporter-policy'
+        ? withStatements((st) => (st.Sid === 'EncryptWithTargetKey' ? { ...st, Condition: undefined } : st))(d)
+        : d,
+    );
+    expect(await flips(m)).toEqual([
+      'export_proj2-move kms:Decrypt key:arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab ' +
+        '[receiver trusts platform account] → Denied',
+    ]);
+  });
+
+  test("the receiver's key statement on every key of the receiver's account reaches its other keys", async () => {
+    const m = replaceText(
+      stacks,
+      ['push-proj2'],
+      '"Resource":"arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab"',
+      '"Resource":"arn:aws:kms:eu-west-2:777788889999:key/*"',
+    );
+    expect(await flips(m)).toEqual([
+      'export_proj2-move kms:GenerateDataKey key:arn:aws:kms:eu-west-2:777788889999:key/' +
+        'mrk-0123456789abcdef0123456789abcdef ' +
+        '[via s3.eu-west-2.amazonaws.com, receiver trusts platform account] → Denied',
+    ]);
+  });
+
   test('a pull bucket naming the account (…:root) instead of the role lets every role of that account read', async () => {
     const m = replaceText(
       stacks,

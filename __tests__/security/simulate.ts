@@ -1,5 +1,5 @@
 import { anonymousPrincipal, runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
-import { receiverStatement, TARGET_ACTIONS } from '../../functions/exporter/permissions';
+import { receiverKeyStatement, receiverStatement, TARGET_ACTIONS } from '../../functions/exporter/permissions';
 import { title, type Cell, type Expect } from './cells';
 import type { Doc, Model } from './model';
 
@@ -77,6 +77,8 @@ function targetOf(m: Model, cell: Cell): Target {
       );
       return { arn: role[0], account: m.account, policy: role[1].trust };
     }
+    case 'key':
+      return keyTarget(m, cell, name, context.receiver !== undefined);
     case 'logs':
       need(m.logGroups.get(name), 'log group');
       return { arn: `arn:aws:logs:${here}:log-group:${name}:log-stream:2026/01/01/[$LATEST]0123`, account: m.account };
@@ -121,6 +123,28 @@ function s3Target(m: Model, cell: Cell, resource: string, trustsPlatform: boolea
   };
 }
 
+/**
+ * A receiver's KMS key: another account's. Its policy is what its receiver was told to add, for the exporter role of
+ * every function that names the key (TARGET_KMS_KEY_ARN), plus everything for the platform account when trusting.
+ */
+function keyTarget(m: Model, cell: Cell, arn: string, trustsPlatform: boolean): Target {
+  const exporters = [...m.functions.values()].filter((f) => f.env.TARGET_KMS_KEY_ARN === arn);
+  if (exporters.length === 0 && !trustsPlatform) throw new Error(`${title(cell)}: no push dataset names this key`);
+  const generous = {
+    Sid: 'TrustsWholePlatformAccount',
+    Effect: 'Allow' as const,
+    Principal: { AWS: `arn:aws:iam::${m.account}:root` },
+    Action: ['kms:*'],
+    Resource: '*',
+  };
+  const statements = [
+    ...exporters.map((f) => receiverKeyStatement({ keyArn: arn, principal: f.role })),
+    ...(trustsPlatform ? [generous] : []),
+  ];
+  const policy = { Version: '2012-10-17', Statement: statements as Doc['Statement'] };
+  return { arn, account: arn.split(':')[4], policy };
+}
+
 function contextOf(m: Model, cell: Cell, target: Target): Record<string, string> {
   const c = cell.context;
   const s3 = cell.action.startsWith('s3:');
@@ -132,6 +156,7 @@ function contextOf(m: Model, cell: Cell, target: Target): Record<string, string>
   if (c.prefix !== undefined) out['s3:prefix'] = c.prefix;
   if (c.sourceRule) out['aws:SourceArn'] = `arn:aws:events:${m.region}:${m.account}:rule/${c.sourceRule}`;
   if (c.sourceAccount) out['aws:SourceAccount'] = c.sourceAccount;
+  if (c.via) out['kms:ViaService'] = c.via;
   return out;
 }
 

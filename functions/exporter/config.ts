@@ -23,6 +23,8 @@ export interface ExporterConfig {
   readonly endpoint?: string;
   /** EXPORTER_PRINCIPAL: the ARN receivers name in their bucket policy; named in AccessDenied messages. */
   readonly principal?: string;
+  /** TARGET_KMS_KEY_ARN: the receiver's KMS key (dataset field `kms_key_arn`); named in AccessDenied messages. */
+  readonly targetKeyArn?: string;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -103,6 +105,10 @@ export function loadConfig(env: Env): ExporterConfig {
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     problems.push(`AWS_ENDPOINT_URL_S3=${JSON.stringify(endpoint)}: expected a URL such as http://127.0.0.1:7480`);
   }
+  const targetKeyArn = text('TARGET_KMS_KEY_ARN');
+  if (targetKeyArn !== undefined && !/^arn:aws:kms:[^:]+:\d{12}:key\/[\w-]+$/.test(targetKeyArn)) {
+    problems.push(`TARGET_KMS_KEY_ARN=${JSON.stringify(targetKeyArn)}: expected a KMS key ARN`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataset,
@@ -114,5 +120,6 @@ export function loadConfig(env: Env): ExporterConfig {
     partConcurrency,
     ...(endpoint !== undefined && { endpoint }),
     ...(text('EXPORTER_PRINCIPAL') !== undefined && { principal: text('EXPORTER_PRINCIPAL') }),
+    ...(targetKeyArn !== undefined && { targetKeyArn }),
   };
 }

@@ -1,6 +1,12 @@
 import { bucketArn, exportPrefix, stackIds } from '../../naming';
 import { s3Url } from './facts';
-import { receiverStatement, SOURCE_BUCKET_ACTIONS, SOURCE_DELETE_ACTIONS, SOURCE_OBJECT_ACTIONS } from './permissions';
+import {
+  receiverKeyStatement,
+  receiverStatement,
+  SOURCE_BUCKET_ACTIONS,
+  SOURCE_DELETE_ACTIONS,
+  SOURCE_OBJECT_ACTIONS,
+} from './permissions';
 import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
 
 /** A failed export, told so that a data engineer knows what to change; the source is always kept. */
@@ -19,23 +25,45 @@ export interface ErrorContext {
   readonly principal: string;
   readonly source: { bucket: string; key: string; versionId?: string };
   readonly targetBucket: string;
+  /** The receiver's KMS key the dataset names (`kms_key_arn`), if any. */
+  readonly targetKeyArn?: string;
 }
 
 const list = (actions: readonly string[]) => actions.join(', ');
 
+/**
+ * A receiving bucket that encrypts with its own KMS key refuses a writer that may not use the key: both the dataset
+ * (our side of the grant) and the key's policy (theirs) must name it. KMS names the key in its message.
+ */
+function keyAdvice(message: string, c: ErrorContext): string {
+  const used = message.match(/arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+/)?.[0];
+  const keyArn = used ?? c.targetKeyArn ?? 'arn:aws:kms:<region>:<account>:key/<id>';
+  const statement = JSON.stringify(receiverKeyStatement({ keyArn, principal: c.principal }));
+  const file = `push_datasets/${c.dataset}.yaml`;
+  const ours =
+    c.targetKeyArn === undefined
+      ? `Add "kms_key_arn: ${keyArn}" to ${file} and deploy the ${stackIds.push(c.dataset)} stack. `
+      : used !== undefined && used !== c.targetKeyArn
+      ? `${file} names ${c.targetKeyArn}, but the bucket uses ${used}: correct "kms_key_arn:" and deploy. `
+      : '';
+  return (
+    `s3://${c.targetBucket} encrypts with the KMS key ${keyArn}, which ${c.principal} may not use. ` +
+    `${ours}The receiving account must add this statement to that key's policy:\n${statement}`
+  );
+}
+
 function advice(err: unknown, c: ErrorContext): string {
   const code = errorCode(err);
-  const kms = /kms/i.test(String((err as Error)?.message));
+  const message = String((err as Error)?.message);
+  const kms = /kms/i.test(message);
+  if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify') && kms) return keyAdvice(message, c);
   if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify')) {
     const statement = JSON.stringify(receiverStatement({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal }));
     return (
       `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add this statement to ` +
       `that bucket's policy:\n${statement}\n` +
-      (kms
-        ? `The bucket encrypts with a KMS key: its key policy must also allow ${c.principal} ` +
-          'kms:GenerateDataKey and kms:Decrypt.'
-        : 'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
-          `and that no explicit Deny or SCP applies.`)
+      'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
+      `and that no explicit Deny or SCP applies.`
     );
   }
   if (isAccessDenied(err)) {

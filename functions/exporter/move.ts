@@ -175,6 +175,7 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
       principal: ctx.principal,
       source,
       targetBucket: config.targetBucket,
+      ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
     });
     emit('failed', e.message);
     throw e;

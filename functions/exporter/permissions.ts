@@ -33,12 +33,26 @@ export const SOURCE_DELETE_ACTIONS: readonly string[] = Object.freeze(['s3:Delet
  */
 export const SOURCE_BUCKET_ACTIONS: readonly string[] = Object.freeze(['s3:ListBucket']);
 
+/**
+ * On the receiver's KMS key, when its bucket encrypts with it by default (dataset field `kms_key_arn`): S3 asks KMS
+ * for a data key with the writer's identity (GenerateDataKey, for every new object and multipart upload) and has it
+ * decrypted to add parts and complete the upload (Decrypt). Cross-account, both our identity policy and the
+ * receiver's key policy must allow it; both are limited to requests S3 makes in the key's region.
+ */
+export const TARGET_KEY_ACTIONS: readonly string[] = Object.freeze(['kms:GenerateDataKey', 'kms:Decrypt']);
+
+/** The condition that limits the use of a key to S3 in the key's own region (S3 only uses keys of its region). */
+export const viaS3 = (keyArn: string) => ({
+  StringEquals: { 'kms:ViaService': `s3.${keyArn.split(':')[3]}.amazonaws.com` },
+});
+
 export interface PolicyStatement {
   readonly Sid: string;
   readonly Effect: 'Allow';
   readonly Principal: { readonly AWS: string };
   readonly Action: readonly string[];
   readonly Resource: string;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /**
@@ -53,5 +67,18 @@ export function receiverStatement(target: { bucket: string; dataset: string; pri
     Principal: { AWS: target.principal },
     Action: [...TARGET_ACTIONS],
     Resource: `${bucketArn(target.bucket)}/${exportPrefix(target.dataset)}*`,
+  };
+}
+
+/** The statement a receiver whose bucket encrypts with its own KMS key adds to that key's policy. */
+export function receiverKeyStatement(target: { keyArn: string; principal: string }): PolicyStatement {
+  return {
+    Sid: 'AllowHubExportsEncryption',
+    Effect: 'Allow',
+    Principal: { AWS: target.principal },
+    Action: [...TARGET_KEY_ACTIONS],
+    // In a key policy, "*" is the key the policy is attached to.
+    Resource: '*',
+    Condition: viaS3(target.keyArn),
   };
 }
