@@ -18,6 +18,13 @@ export const stackIds = {
 /** Where a push dataset's users write: always the dataset name and a slash, so `proj` never matches `proj_2/…`. */
 export const exportPrefix = (dataset: string): string => `${dataset}/`;
 
+/**
+ * Where a push dataset's exporter keeps a multipart copy's progress between invocations, in the export bucket.
+ * Dataset names start with a letter, so this is inside no dataset's prefix: users cannot write it, and the exporter
+ * tells its events from uploads by the prefix alone.
+ */
+export const continuationPrefix = (dataset: string): string => `.exporter-state/${dataset}/`;
+
 /** The exporter's role and its Lambda function share this name (the old system's `export_<name>-move`). */
 export const exporterName = (dataset: string): string => `export_${dataset}-move`;
 

@@ -3,6 +3,7 @@ import {
   alarmTopicArn,
   artifactBucketName,
   bucketArn,
+  continuationPrefix,
   deadLetterQueueArn,
   eventRuleArn,
   exportPrefix,
@@ -11,6 +12,7 @@ import {
   type PlatformSettings,
 } from '../naming';
 import {
+  PROGRESS_ACTIONS,
   SOURCE_BUCKET_ACTIONS,
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
@@ -35,6 +37,8 @@ export const serviceTrust = (service: string): PolicyDocument =>
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
+  // Only server-side copies span invocations; streaming runs in one.
+  const progress = d.transfer === 'copy' ? continuationPrefix(d.name) : undefined;
   return policy(
     { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
     !d.keep_files && {
@@ -48,7 +52,13 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Effect: 'Allow',
       Action: SOURCE_BUCKET_ACTIONS,
       Resource: source,
-      Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      Condition: { StringLike: { 's3:prefix': [`${prefix}*`, ...(progress ? [`${progress}*`] : [])] } },
+    },
+    progress !== undefined && {
+      Sid: 'KeepCopyProgress',
+      Effect: 'Allow',
+      Action: PROGRESS_ACTIONS,
+      Resource: `${source}/${progress}*`,
     },
     {
       Sid: 'WriteTarget',

@@ -15,6 +15,7 @@ import {
   alarmTopicArn,
   artifactBucketName,
   artifactKey,
+  continuationPrefix,
   deadLetterQueueName,
   exportPrefix,
   exporterLogGroup,
@@ -114,8 +115,14 @@ export class PushDatasetStack extends PlatformStack {
         'detail-type': ['Object Created'],
         detail: {
           bucket: { name: [s.exportBucket] },
-          // The trailing slash keeps dataset `proj` from receiving `proj_2/…`.
-          object: { key: [{ prefix: exportPrefix(dataset.name) }] },
+          // The trailing slash keeps dataset `proj` from receiving `proj_2/…`. A copy too long for one invocation
+          // writes its progress under the continuation prefix, and that write invokes the next one.
+          object: {
+            key: [
+              { prefix: exportPrefix(dataset.name) },
+              ...(dataset.transfer === 'copy' ? [{ prefix: continuationPrefix(dataset.name) }] : []),
+            ],
+          },
         },
       }),
     });

@@ -178,7 +178,9 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
       },
     );
     client.destroy();
-    expect(run.error?.message).toMatch(/before the function's time limit .* multipart upload was aborted/);
+    expect(run.error?.message).toMatch(
+      /before the function's time limit .* multipart upload this invocation began was aborted/,
+    );
     await expectNothingDelivered(buckets, key, uploaded.versionId);
   });
 });

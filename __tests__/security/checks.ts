@@ -1,3 +1,4 @@
+import { continuationPrefix, exportPrefix } from '../../naming';
 import { list, type Doc, type Model, type Stmt } from './model';
 
 /**
@@ -157,19 +158,28 @@ export function routingProblems(m: Model, exportBucket: string): string[] {
     const fn = m.functions.get(r.targets[0]);
     if (!fn) return [`${at}: target ${r.targets[0]} is not a function of these stacks`];
     const out: string[] = [];
-    const prefix = `${fn.env.DATASET}/`;
+    const prefix = exportPrefix(fn.env.DATASET);
+    // Server-side copies also hear their own progress objects (functions/exporter/progress.ts); streams do not.
+    const progress = fn.env.TRANSFER_MODE === 'copy' ? continuationPrefix(fn.env.DATASET) : undefined;
+    const prefixes = [prefix, ...(progress ? [progress] : [])];
     if (JSON.stringify(p.detail?.bucket?.name) !== JSON.stringify([exportBucket]))
       out.push(`${at}: does not match only bucket ${exportBucket}`);
-    if (JSON.stringify(p.detail?.object?.key) !== JSON.stringify([{ prefix }])) {
-      out.push(`${at}: key filter ${JSON.stringify(p.detail?.object?.key)} is not exactly the prefix "${prefix}"`);
+    if (JSON.stringify(p.detail?.object?.key) !== JSON.stringify(prefixes.map((x) => ({ prefix: x })))) {
+      out.push(
+        `${at}: key filter ${JSON.stringify(p.detail?.object?.key)} is not exactly the prefixes ` +
+          prefixes.map((x) => `"${x}"`).join(' and '),
+      );
     }
     const writes = (m.identity.get(fn.role) ?? [])
       .flatMap((d) => d.value.Statement)
       .filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObject'))
       .flatMap((s) => list(s.Resource));
     const target = `arn:aws:s3:::${fn.env.TARGET_BUCKET}/`;
-    if (writes.length !== 1 || !writes[0].startsWith(target)) {
-      out.push(`${at}: its role writes ${writes.join(', ') || 'nothing'}, expected objects of ${target} only`);
+    const own = progress ? [`arn:aws:s3:::${exportBucket}/${progress}*`] : [];
+    const elsewhere = writes.filter((w) => !w.startsWith(target) && !own.includes(w));
+    if (writes.filter((w) => w.startsWith(target)).length !== 1 || elsewhere.length > 0) {
+      const expected = [`objects of ${target}`, ...own].join(' and ');
+      out.push(`${at}: its role writes ${writes.join(', ') || 'nothing'}, expected ${expected} only`);
     }
     return out;
   });

@@ -57,6 +57,8 @@ export const PUSH_USERS: Cell[] = table('Push users on the export bucket', [
   ['alpha_user_p3', 's3:PutObject', `${EXPORTS}/proj/data.csv`, 'Denied'],
   ['alpha_user_p3', 's3:PutObject', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
   ['alpha_user_p3', 's3:AbortMultipartUpload', `${EXPORTS}/proj/big.bin`, 'Denied'],
+  // Progress objects are the exporter's: a user who could write one could steer a copy.
+  ['alpha_user_p1', 's3:PutObject', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Denied'],
   ['alpha_user_p3', 's3:ListBucket', EXPORTS, 'Denied', { prefix: 'proj/' }],
 ]);
 
@@ -93,6 +95,13 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj-move', 's3:PutObject', 'receiver-proj-2/proj/data.csv', 'Denied'],
   ['export_proj-move', 's3:PutObject', 'receiver-proj-2/proj/data.csv', 'Denied', TRUSTING],
   ['export_proj-move', 's3:PutObject', 'receiver.proj2.example-org/proj/data.csv', 'Denied', TRUSTING],
+  // A copy too long for one invocation keeps its progress under .exporter-state/proj/: its own, no one else's.
+  ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed', op('save progress')],
+  ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed'],
+  ['export_proj-move', 's3:DeleteObjectVersion', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed'],
+  ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Denied'],
+  ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Denied'],
+  ['export_proj-move', 's3:ListBucket', EXPORTS, 'Allowed', { prefix: '.exporter-state/proj/0a1b.json' }],
   // Logging and failure reporting: its own log group and queue only.
   ['export_proj-move', 'logs:PutLogEvents', 'logs:/aws/lambda/export_proj-move', 'Allowed'],
   ['export_proj-move', 'logs:PutLogEvents', 'logs:/aws/lambda/export_proj_2-move', 'Denied'],
@@ -105,6 +114,8 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj_2-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj-2/proj_2/data.csv', 'Allowed'],
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj/proj_2/data.csv', 'Denied', TRUSTING],
+  // Its progress is cleared when a long copy ends, even though the files stay.
+  ['export_proj_2-move', 's3:DeleteObjectVersion', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Allowed'],
 
   // proj2 streams: the same permissions, its own prefix and target.
   ['export_proj2-move', 's3:GetObjectVersion', `${EXPORTS}/proj2/data.csv`, 'Allowed', op('GetObject stream')],
@@ -113,6 +124,8 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
   ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Allowed', op('UploadPart')],
   ['export_proj2-move', 's3:PutObject', 'receiver-proj/proj2/data.csv', 'Denied', TRUSTING],
+  // A stream never spans invocations, so it keeps no progress.
+  ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Denied'],
 
   // proj2's receiver encrypts with its own key (kms_key_arn): S3 may use it for the role, in the key's region only.
   ['export_proj2-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Allowed', { op: 'UploadPart', via: S3_LONDON }],

@@ -90,6 +90,19 @@ describe('widening a policy flips exactly the cells that guard against it', () =
     }
   });
 
+  test("a progress prefix without its slash (.exporter-state/proj*) reaches proj_2's and proj2's", async () => {
+    const m = replaceText(
+      stacks,
+      ['push-proj'],
+      'arn:aws:s3:::mojap-hub-exports/.exporter-state/proj/*',
+      'arn:aws:s3:::mojap-hub-exports/.exporter-state/proj*',
+    );
+    expect(await flips(m)).toEqual([
+      'export_proj-move s3:PutObject mojap-hub-exports/.exporter-state/proj_2/0a1b.json → Denied',
+      'export_proj-move s3:PutObject mojap-hub-exports/.exporter-state/proj2/0a1b.json → Denied',
+    ]);
+  });
+
   test("keep_files ignored: DeleteObjectVersion granted to proj_2's exporter", async () => {
     const m = editPolicies(stacks, ['push-proj_2'], 'aws_iam_role_policy', (d, id) =>
       id === 'exporter-policy' ? addAction('ReadOwnPrefix', 's3:DeleteObjectVersion')(d) : d,
@@ -301,9 +314,10 @@ describe('each static check reports the mistake it exists for', () => {
   });
 
   test('an EventBridge rule whose key prefix lost its slash', () => {
-    const m = replaceText(stacks, ['push-proj'], '"key":[{"prefix":"proj/"}]', '"key":[{"prefix":"proj"}]');
+    const m = replaceText(stacks, ['push-proj'], '"key":[{"prefix":"proj/"}', '"key":[{"prefix":"proj"}');
     expect(problems(m, (model) => routingProblems(model, 'mojap-hub-exports'))).toEqual([
-      'push-proj rule export_proj-move: key filter [{"prefix":"proj"}] is not exactly the prefix "proj/"',
+      'push-proj rule export_proj-move: key filter [{"prefix":"proj"},{"prefix":".exporter-state/proj/"}] is not ' +
+        'exactly the prefixes "proj/" and ".exporter-state/proj/"',
     ]);
   });
 });

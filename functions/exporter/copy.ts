@@ -19,13 +19,26 @@ export interface StrategyContext {
   readonly partSize: number;
   readonly queueSize: number;
   readonly partAttempts: number;
-  /** Aborting cancels requests in flight; the multipart upload is then aborted too. */
+  /** Aborting cancels requests in flight; the multipart upload is then aborted too (unless resumed, see below). */
   readonly signal: AbortSignal;
+  /** Continue this upload instead of creating one. A failure then leaves it open, for the retry to continue. */
+  readonly resume?: UploadProgress;
+  /** Asked before each part starts: true stops starting parts; the upload is handed over once those in flight end. */
+  readonly handOver?: () => boolean;
+}
+
+/** A multipart upload in progress: enough to finish it in a later invocation. */
+export interface UploadProgress {
+  readonly uploadId: string;
+  /** Parts already in the upload, as CompleteMultipartUpload needs them. */
+  readonly completed: readonly CompletedPart[];
 }
 
 export interface StrategyResult {
   readonly strategy: 'copy-object' | 'multipart-copy' | 'stream';
   readonly parts: number;
+  /** Set when a multipart copy stopped early (`handOver`): the upload is left open for the next invocation. */
+  readonly handedOver?: UploadProgress;
   /** What S3 answered about the object it wrote, when it said anything: may prove the copy without a HeadObject. */
   readonly written?: WrittenObject;
 }
@@ -54,12 +67,20 @@ export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> 
   return { strategy: 'copy-object', parts: 1, written: writtenObject(out.CopyObjectResult ?? {}) };
 }
 
-/** Runs `work` over `items` with at most `limit` at once; stops starting new items after the first failure. */
-async function forEachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` over `items` with at most `limit` at once; stops starting new items after the first failure, or once
+ * `stop` says so.
+ */
+async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
   let next = 0;
   let failure: { err: unknown } | undefined;
   const worker = async () => {
-    while (!failure && next < items.length) {
+    while (!failure && next < items.length && !stop()) {
       const item = items[next++];
       try {
         await work(item);
@@ -88,32 +109,49 @@ function completedPart(part: Part, result: Record<string, string | undefined> | 
 export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
   const parts = planParts(source.size, ctx.partSize);
-  const created = await client.send(
-    new CreateMultipartUploadCommand({ ...writeParams(source, target), ...multipartChecksum(source) }),
-    { abortSignal: signal },
-  );
-  const uploadId = created.UploadId;
+  const uploadId =
+    ctx.resume?.uploadId ??
+    (
+      await client.send(
+        new CreateMultipartUploadCommand({ ...writeParams(source, target), ...multipartChecksum(source) }),
+        { abortSignal: signal },
+      )
+    ).UploadId;
   if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
   const upload = { Bucket: target.bucket, Key: target.key, UploadId: uploadId };
+  const completed: CompletedPart[] = new Array(parts.length);
+  for (const done of ctx.resume?.completed ?? []) completed[done.PartNumber! - 1] = done;
+  let handingOver = false;
+  let started = 0;
   try {
-    const completed: CompletedPart[] = new Array(parts.length);
-    await forEachBounded(parts, ctx.queueSize, async (part) => {
-      const r = await withRetries(
-        () =>
-          client.send(
-            new UploadPartCopyCommand({
-              ...upload,
-              PartNumber: part.partNumber,
-              CopySource: copySource(source),
-              CopySourceRange: `bytes=${part.first}-${part.last}`,
-            }),
-            { abortSignal: signal },
-          ),
-        { attempts: ctx.partAttempts, signal },
-      );
-      completed[part.partNumber - 1] = completedPart(part, r.CopyPartResult as Record<string, string | undefined>);
-    });
+    await forEachBounded(
+      parts.filter((part) => !completed[part.partNumber - 1]),
+      ctx.queueSize,
+      async (part) => {
+        started++;
+        const r = await withRetries(
+          () =>
+            client.send(
+              new UploadPartCopyCommand({
+                ...upload,
+                PartNumber: part.partNumber,
+                CopySource: copySource(source),
+                CopySourceRange: `bytes=${part.first}-${part.last}`,
+              }),
+              { abortSignal: signal },
+            ),
+          { attempts: ctx.partAttempts, signal },
+        );
+        completed[part.partNumber - 1] = completedPart(part, r.CopyPartResult as Record<string, string | undefined>);
+      },
+      // Every invocation copies at least one part, so a chain of hand-overs always ends.
+      () => (handingOver ||= started > 0 && ctx.handOver?.() === true),
+    );
     signal.throwIfAborted();
+    const done = completed.filter(Boolean);
+    if (done.length < parts.length) {
+      return { strategy: 'multipart-copy', parts: parts.length, handedOver: { uploadId, completed: done } };
+    }
     // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
     let tries = 0;
     const out = await withRetries(
@@ -124,8 +162,9 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
             new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: completed } }),
           );
         } catch (err) {
-          // A retry after a lost response finds the upload already completed; verification decides whether it is.
-          if (!(tries > 1 && errorCode(err) === 'NoSuchUpload')) throw err;
+          // A retry after a lost response, or of an invocation that failed after completing a carried-over upload,
+          // finds it completed already; verification decides whether it is.
+          if (!((tries > 1 || ctx.resume) && errorCode(err) === 'NoSuchUpload')) throw err;
           return undefined;
         }
       },
@@ -133,7 +172,8 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
     );
     return { strategy: 'multipart-copy', parts: parts.length, ...(out && { written: writtenObject(out) }) };
   } catch (err) {
-    await abortUpload(client, upload, ctx.partAttempts, err);
+    // An upload carried over from earlier invocations holds their work: its retry continues it (see continuation.ts).
+    if (!ctx.resume) await abortUpload(client, upload, ctx.partAttempts, err);
     throw err;
   }
 }

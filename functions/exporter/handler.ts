@@ -4,6 +4,7 @@ import { DEFAULT_SETTINGS, exporterRoleArn } from '../../naming';
 import { loadConfig, type ExporterConfig } from './config';
 import { parseEvent } from './event';
 import { stdoutLogger, type Logger, type Outcome } from './log';
+import { continueMove, isContinuation } from './continuation';
 import { moveObject } from './move';
 import { createS3Client } from './s3-client';
 
@@ -24,6 +25,19 @@ export interface HandlerResult {
 
 /** Stop this long before Lambda's limit, leaving time to abort a multipart upload and log. */
 const DEADLINE_MARGIN_MS = 30_000;
+/**
+ * A multipart copy stops starting parts when this little time is left (at most half of what there was at the
+ * start), so the parts in flight end and the progress is saved well before the hard stop above.
+ */
+const HAND_OVER_MARGIN_MS = 150_000;
+
+/** True once the invocation should hand a long copy over to the next one; undefined outside Lambda. */
+function handOverCheck(context?: Partial<Context>): (() => boolean) | undefined {
+  const remaining = context?.getRemainingTimeInMillis?.bind(context);
+  if (!remaining) return undefined;
+  const below = Math.min(HAND_OVER_MARGIN_MS, remaining() / 2);
+  return () => remaining() < below;
+}
 
 /** The role ARN receivers name in their bucket policy, when the stack does not set EXPORTER_PRINCIPAL. */
 function principalOf(config: ExporterConfig, functionArn?: string): string {
@@ -40,8 +54,9 @@ function deadline(context?: Partial<Context>): { signal?: AbortSignal; clear: ()
   const timer = setTimeout(() => {
     const err = new Error(
       `stopped ${Math.round((remaining - ms) / 1000)} s before the function's time limit ` +
-        `(${Math.round(remaining / 1000)} s were left when it started): the transfer did not finish in time and its ` +
-        'multipart upload was aborted. See "Large objects" in docs/exporter.md',
+        `(${Math.round(remaining / 1000)} s were left when it started): the transfer did not finish in time ` +
+        '(a streamed upload, or a part copy still running at the hand-over) and stopped; a multipart upload this ' +
+        'invocation began was aborted, one carried over was kept. See "Large objects" in docs/exporter.md',
     );
     err.name = 'DeadlineError';
     controller.abort(err);
@@ -59,22 +74,23 @@ export function makeHandler(options: HandlerOptions = {}) {
     const { objects, ignored } = parseEvent(event);
     const memoryMb = Number((options.env ?? process.env).AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
     const limit = deadline(context);
+    const handOver = handOverCheck(context);
     const outcomes: { key: string; outcome: Outcome }[] = [];
     const failures: Error[] = [];
     try {
       for (const object of objects) {
         try {
-          const outcome = await moveObject(
-            {
-              client,
-              config,
-              principal: principalOf(config, context?.invokedFunctionArn),
-              log: options.log ?? stdoutLogger,
-              ...(limit.signal && { abortSignal: limit.signal }),
-              ...(memoryMb > 0 && { memoryBytes: memoryMb * 1024 * 1024 }),
-            },
-            object,
-          );
+          const ctx = {
+            client,
+            config,
+            principal: principalOf(config, context?.invokedFunctionArn),
+            log: options.log ?? stdoutLogger,
+            ...(limit.signal && { abortSignal: limit.signal }),
+            ...(memoryMb > 0 && { memoryBytes: memoryMb * 1024 * 1024 }),
+            ...(handOver && { handOver }),
+          };
+          const move = isContinuation(config.dataset, object) ? continueMove : moveObject;
+          const outcome = await move(ctx, object);
           outcomes.push({ key: object.key, outcome });
         } catch (err) {
           failures.push(err as Error);

@@ -1,13 +1,16 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { saveProgress } from './progress';
 import { exportPrefix } from '../../naming';
 import type { ExporterConfig } from './config';
 import { explain, ExportError, type Phase } from './errors';
 import { keyCandidates, type ObjectCreated } from './event';
 import { s3Url, type ObjectFacts } from './facts';
-import { throughputMiBs, type Logger, type ObjectLog, type Outcome } from './log';
+import type { Logger, Outcome } from './log';
+import { ExportRecord } from './record';
 import { head, resolveSource } from './resolve';
 import { isAccessDenied, isNotFound } from './retry';
-import { Transfer, type TransferResult } from './transfer';
+import type { TargetLocation } from './target-params';
+import { Transfer, type TransferOptions } from './transfer';
 import { compareObjects, provenByWrite, verificationProblem } from './verify';
 
 export interface MoveContext {
@@ -20,6 +23,8 @@ export interface MoveContext {
   readonly abortSignal?: AbortSignal;
   /** The function's memory, which bounds streaming buffers. */
   readonly memoryBytes?: number;
+  /** True when time is running out: a multipart copy then hands over to the next invocation (continuation.ts). */
+  readonly handOver?: () => boolean;
 }
 
 /** Receivers find each file under the path the analyst wrote, dataset prefix included. One rule, in one place. */
@@ -66,118 +71,142 @@ function targetDecision(source: ObjectFacts, target: ObjectFacts | undefined, ke
   );
 }
 
+/** The options every transfer of this function shares: client, sizes, concurrency, memory, deadline. */
+export function transferOptions(
+  ctx: MoveContext,
+): Pick<
+  TransferOptions,
+  'client' | 'mode' | 'multipartThresholdBytes' | 'partSizeBytes' | 'queueSize' | 'memoryBytes' | 'abortSignal'
+> & { handOver?: () => boolean } {
+  const { config } = ctx;
+  return {
+    client: ctx.client,
+    mode: config.transferMode,
+    multipartThresholdBytes: config.multipartThresholdBytes,
+    partSizeBytes: config.partSizeBytes,
+    queueSize: config.partConcurrency,
+    ...(ctx.memoryBytes !== undefined && { memoryBytes: ctx.memoryBytes }),
+    ...(ctx.abortSignal && { abortSignal: ctx.abortSignal }),
+    ...(ctx.handOver && { handOver: ctx.handOver }),
+  };
+}
+
+/** Deletes exactly the exported version; a newer upload at the key is never touched. */
+async function deleteSource(client: S3Client, facts: ObjectFacts): Promise<void> {
+  if (!facts.versionId) {
+    throw new ExportError(
+      `${s3Url(facts)} was copied and verified but not deleted: the event names no version, so a delete could ` +
+        'remove a newer upload. The export bucket must have versioning enabled.',
+      'NoVersion',
+    );
+  }
+  await client.send(new DeleteObjectCommand({ Bucket: facts.bucket, Key: facts.key, VersionId: facts.versionId }));
+}
+
+/**
+ * After the transfer: verify the target (from S3's answer to the write when it proves the copy, else HeadObject),
+ * then delete the source version unless keep_files. `phase` follows along for the error message.
+ */
+export async function finishExport(
+  ctx: MoveContext,
+  src: ObjectFacts,
+  target: TargetLocation,
+  record: ExportRecord,
+  phase: { current: Phase },
+): Promise<Outcome> {
+  phase.current = 'verify';
+  const problem = provenByWrite(src, record.transfer?.written)
+    ? undefined
+    : verificationProblem(src, await head(ctx.client, target.bucket, target.key));
+  if (problem) {
+    throw new ExportError(
+      `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
+        'The source was kept; the event will be retried.',
+      'VerificationFailed',
+    );
+  }
+  const copied = record.transfer !== undefined;
+  if (ctx.config.keepFiles) return record.emit(copied ? 'copied' : 'already_there');
+  phase.current = 'delete-source';
+  await deleteSource(ctx.client, src);
+  return record.emit(copied ? 'moved' : 'already_there');
+}
+
+/** Wraps a failure in an ExportError that says what to do (plus `note`), logs it, and returns it to throw. */
+export function failed(ctx: MoveContext, record: ExportRecord, phase: Phase, err: unknown, note = ''): ExportError {
+  const { config } = ctx;
+  const e = explain(err, {
+    phase,
+    dataset: config.dataset,
+    principal: ctx.principal,
+    source: record.source,
+    targetBucket: config.targetBucket,
+    ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
+  });
+  e.message += note;
+  record.emit('failed', e.message);
+  return e;
+}
+
 /** Copies one object to the target, verifies it, then deletes exactly that source version (unless keep_files). */
 export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promise<Outcome> {
   const { client, config } = ctx;
-  const started = Date.now();
-  let phase: Phase = 'read-source';
-  let source: Pick<ObjectFacts, 'bucket' | 'key' | 'versionId'> & { size?: number } = {
+  const phase: { current: Phase } = { current: 'read-source' };
+  const record = new ExportRecord(config, ctx.log, {
     bucket: event.bucket,
     key: event.key,
     ...(event.versionId !== undefined && { versionId: event.versionId }),
-  };
-  let transfer: TransferResult | undefined;
-  let transferMs = 0;
-  const emit = (outcome: Outcome, error?: string): Outcome => {
-    const line: ObjectLog = {
-      level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
-      dataset: config.dataset,
-      bucket: source.bucket,
-      key: source.key,
-      version: source.versionId ?? null,
-      target_bucket: config.targetBucket,
-      bytes: source.size ?? event.size ?? null,
-      strategy: transfer?.strategy ?? 'none',
-      parts: transfer?.parts ?? 0,
-      duration_ms: Date.now() - started,
-      throughput_mib_s: transfer ? throughputMiBs(transfer.bytes, transferMs) : null,
-      outcome,
-      error: error ?? null,
-    };
-    ctx.log(line);
-    return outcome;
-  };
+    ...(event.size !== undefined && { size: event.size }),
+  });
 
   const prefix = exportPrefix(config.dataset);
   const candidates = keyCandidates(event).filter((k) => k.startsWith(prefix));
   if (candidates.length === 0) {
-    return emit('refused', `the key is outside ${prefix} (dataset ${config.dataset}): not copied, not deleted`);
+    return record.emit('refused', `the key is outside ${prefix} (dataset ${config.dataset}): not copied, not deleted`);
   }
-  const deleteSource = async (facts: ObjectFacts) => {
-    phase = 'delete-source';
-    if (!facts.versionId) {
-      throw new ExportError(
-        `${s3Url(
-          facts,
-        )} was copied and verified but not deleted: the event names no version, so a delete could remove ` +
-          'a newer upload. The export bucket must have versioning enabled.',
-        'NoVersion',
-      );
-    }
-    await client.send(new DeleteObjectCommand({ Bucket: facts.bucket, Key: facts.key, VersionId: facts.versionId }));
-  };
 
   try {
     const found = await resolveSource(client, event, candidates);
-    if (found.status === 'gone') return emit('already_moved');
-    source = found.source;
+    if (found.status === 'gone') return record.emit('already_moved');
+    record.source = found.source;
     if (found.status === 'superseded') {
-      if (!config.keepFiles) await deleteSource(found.source);
-      return emit('superseded', `replaced by ${found.by} before it was exported`);
+      phase.current = 'delete-source';
+      if (!config.keepFiles) await deleteSource(client, found.source);
+      return record.emit('superseded', `replaced by ${found.by} before it was exported`);
     }
     const src = found.source;
     const target = { bucket: config.targetBucket, key: targetKey(src.key) };
 
-    phase = 'write-target';
+    phase.current = 'write-target';
     if (targetDecision(src, await existingTarget(client, target.bucket, target.key), config.keepFiles) === 'copy') {
       const t0 = Date.now();
       try {
-        transfer = await new Transfer({
-          client,
-          source: src,
-          target,
-          mode: config.transferMode,
-          multipartThresholdBytes: config.multipartThresholdBytes,
-          partSizeBytes: config.partSizeBytes,
-          queueSize: config.partConcurrency,
-          ...(ctx.memoryBytes !== undefined && { memoryBytes: ctx.memoryBytes }),
-          ...(ctx.abortSignal && { abortSignal: ctx.abortSignal }),
-        }).done();
+        record.transfer = await new Transfer({ ...transferOptions(ctx), source: src, target }).done();
       } catch (err) {
         // A repeated event racing this one may have moved the source meanwhile: then there is nothing left to do.
         if (isNotFound(err) && (await resolveSource(client, event, candidates)).status === 'gone') {
-          return emit('already_moved');
+          return record.emit('already_moved');
         }
         throw err;
       }
-      transferMs = Date.now() - t0;
+      record.transferMs = Date.now() - t0;
+      const progress = record.transfer.handedOver;
+      if (progress) {
+        record.partsDone = progress.completed.length;
+        record.bytesMoved = Math.min(src.size, progress.completed.length * record.transfer.partSize);
+        await saveProgress(client, config, {
+          source: src,
+          target,
+          partSize: record.transfer.partSize,
+          ...progress,
+          invocations: 1,
+          startedAt: new Date(record.startedAt).toISOString(),
+        });
+        return record.emit('continuing');
+      }
     }
-
-    phase = 'verify';
-    const problem = provenByWrite(src, transfer?.written)
-      ? undefined
-      : verificationProblem(src, await head(client, target.bucket, target.key));
-    if (problem) {
-      throw new ExportError(
-        `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
-          'The source was kept; the event will be retried.',
-        'VerificationFailed',
-      );
-    }
-    const copied = transfer !== undefined;
-    if (config.keepFiles) return emit(copied ? 'copied' : 'already_there');
-    await deleteSource(src);
-    return emit(copied ? 'moved' : 'already_there');
+    return await finishExport(ctx, src, target, record, phase);
   } catch (err) {
-    const e = explain(err, {
-      phase,
-      dataset: config.dataset,
-      principal: ctx.principal,
-      source,
-      targetBucket: config.targetBucket,
-      ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
-    });
-    emit('failed', e.message);
-    throw e;
+    throw failed(ctx, record, phase.current, err);
   }
 }

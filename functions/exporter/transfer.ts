@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
 import { DEFAULTS, type TransferMode } from './config';
-import { copyMultipart, copyObject, type StrategyResult } from './copy';
+import { copyMultipart, copyObject, type StrategyResult, type UploadProgress } from './copy';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
 import { MAX_SINGLE_REQUEST_BYTES } from './limits';
 import { choosePartSize } from './plan';
@@ -27,6 +27,16 @@ export interface TransferOptions {
   readonly memoryBytes?: number;
   /** Aborting it (a deadline, a caller giving up) has the same effect as `abort()`. */
   readonly abortSignal?: AbortSignal;
+  /**
+   * A multipart copy handed over by an earlier invocation (`TransferResult.handedOver`), to continue; `partSizeBytes`
+   * must be the one it was started with. A failure then leaves the upload open for the retry.
+   */
+  readonly resume?: UploadProgress;
+  /**
+   * Asked before each part of a multipart copy is started: true (time is running out) stops starting parts, and
+   * `done()` resolves with `handedOver` once those in flight end. Streaming ignores it.
+   */
+  readonly handOver?: () => boolean;
 }
 
 export interface TransferResult extends StrategyResult {
@@ -59,6 +69,7 @@ export class Transfer {
     const partSize = choosePartSize(size, o.partSizeBytes ?? DEFAULTS.partSizeBytes);
     if ((o.mode ?? DEFAULTS.transferMode) === 'stream') return { strategy: 'stream', partSize };
     const threshold = Math.min(o.multipartThresholdBytes ?? DEFAULTS.multipartThresholdBytes, MAX_SINGLE_REQUEST_BYTES);
+    if (o.resume) return { strategy: 'multipart-copy', partSize };
     const c = o.source.checksum;
     // A full-object SHA (or other non-CRC) checksum only survives a single copy: keep it verifiable when S3 allows.
     const keepsChecksumOnlyWhole = c?.fullObject === true && !FULL_OBJECT_MULTIPART_ALGORITHMS.includes(c.algorithm);
@@ -80,6 +91,8 @@ export class Transfer {
       partAttempts: o.partAttempts ?? 3,
       signal: this.controller.signal,
       ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
+      ...(o.resume && { resume: o.resume }),
+      ...(o.handOver && { handOver: o.handOver }),
     };
     this.controller.signal.throwIfAborted();
     const run = strategy === 'stream' ? streamObject : strategy === 'multipart-copy' ? copyMultipart : copyObject;

@@ -1,0 +1,205 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { progressKey } from '../../functions/exporter/progress';
+import { continuationPrefix } from '../../naming';
+import { eventBridgeEvent } from './helpers/events';
+import { DATASET, describeWithS3, MiB, type Harness } from './helpers/harness';
+import { bytesOf, clientFor, sha256 } from './helpers/local-s3';
+
+/**
+ * Copies too long for one invocation. Lambda's clock is the one thing these tests stand in for: a context whose
+ * remaining time drops below the hand-over margin once the given number of part copies have been sent. Everything
+ * else (the upload left open, the progress object, the event its write causes, the parts copied once) is real S3.
+ */
+function invocation(h: Harness, partsBeforeTimeout = Infinity) {
+  const client = clientFor(h.s3, 'exporter');
+  const parts: number[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { PartNumber: number };
+      if (context.commandName === 'UploadPartCopyCommand') parts.push(input.PartNumber);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordPartCopies' },
+  );
+  const context: Partial<Context> = {
+    getRemainingTimeInMillis: () => (parts.length < partsBeforeTimeout ? 900_000 : 60_000),
+  };
+  return { client, parts, context };
+}
+
+// 6 parts of 5 MiB; one in flight at a time, so a hand-over after n part copies leaves exactly n done.
+const SIZE = 27 * MiB + 11;
+const ONE_AT_A_TIME = { PART_CONCURRENCY: '1' };
+
+describeWithS3('a copy longer than one invocation', (h) => {
+  /** The versions of the progress object of one upload, and the event S3 sends for the newest. */
+  async function progress(
+    source: { key: string; versionId: string },
+  ): Promise<{ versions: { key: string; versionId: string }[]; event?: unknown }> {
+    const { buckets } = h();
+    const key = progressKey(DATASET, source);
+    expect(key.startsWith(continuationPrefix(DATASET))).toBe(true);
+    const versions = (await buckets.versions('export', key)).filter((v) => v.key === key);
+    const latest = versions.find((v) => v.latest && !v.marker);
+    if (!latest) return { versions };
+    const head = await buckets.exporter.send(
+      new HeadObjectCommand({ Bucket: buckets.exportBucket, Key: latest.key, VersionId: latest.versionId }),
+    );
+    const event = eventBridgeEvent(buckets.exportBucket, {
+      key: latest.key,
+      size: head.ContentLength!,
+      etag: head.ETag!.replace(/"/g, ''),
+      versionId: latest.versionId,
+    });
+    return { versions, event };
+  }
+
+  async function run(event: unknown, i: ReturnType<typeof invocation>, overrides: Record<string, string> = {}) {
+    const r = await h().run(event, { ...ONE_AT_A_TIME, ...overrides }, { client: i.client, context: i.context });
+    i.client.destroy();
+    return r;
+  }
+
+  test('hands over with its progress, continues from it, and copies every part exactly once', async () => {
+    const { buckets } = h();
+    const body = bytesOf(SIZE);
+    const uploaded = await buckets.upload(`${DATASET}/large/continued.bin`, body);
+
+    const first = invocation(h(), 2);
+    const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), first);
+    expect(r1.error).toBeUndefined();
+    expect(r1.logs[0]).toMatchObject({ outcome: 'continuing', parts: 2, key: uploaded.key });
+    expect(r1.logs[0].strategy).toBe('multipart-copy');
+    expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
+    expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
+    const p1 = await progress(uploaded);
+    expect(p1.versions).toHaveLength(1);
+
+    const second = invocation(h(), 2);
+    const r2 = await run(p1.event, second);
+    expect(r2.error).toBeUndefined();
+    expect(r2.logs[0]).toMatchObject({ outcome: 'continuing', parts: 4, key: uploaded.key });
+    const p2 = await progress(uploaded);
+    // The progress that started this invocation is replaced, not piled up.
+    expect(p2.versions).toHaveLength(1);
+    expect(p2.versions[0].versionId).not.toBe(p1.versions[0].versionId);
+
+    const third = invocation(h());
+    const r3 = await run(p2.event, third);
+    expect(r3.error).toBeUndefined();
+    expect(r3.logs[0]).toMatchObject({ outcome: 'moved', parts: 6, key: uploaded.key, version: uploaded.versionId });
+
+    expect([...first.parts, ...second.parts, ...third.parts]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+    expect(await buckets.versions('export', uploaded.key)).toEqual([]);
+    expect((await progress(uploaded)).versions).toEqual([]);
+    expect(await buckets.incompleteUploads()).toEqual([]);
+
+    // A repeated event for progress already replaced or finished with does nothing.
+    const again = await run(p1.event, invocation(h()));
+    expect(again.logs[0]).toMatchObject({ outcome: 'already_moved' });
+    expect(await buckets.incompleteUploads()).toEqual([]);
+  });
+
+  test('with keep_files the chain ends in "copied": the file stays, the progress goes', async () => {
+    const { buckets } = h();
+    const body = bytesOf(SIZE);
+    const uploaded = await buckets.upload(`${DATASET}/large/kept.bin`, body);
+    const keep = { KEEP_FILES: 'true' };
+    const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 5), keep);
+    expect(r1.logs[0]).toMatchObject({ outcome: 'continuing', parts: 5 });
+    const r2 = await run((await progress(uploaded)).event, invocation(h()), keep);
+    expect(r2.logs[0]).toMatchObject({ outcome: 'copied', parts: 6 });
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+    expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
+    expect((await progress(uploaded)).versions).toEqual([]);
+  });
+
+  test('a failing continuation keeps the upload and the progress; its retry finishes the copy', async () => {
+    const { buckets } = h();
+    const body = bytesOf(SIZE);
+    const uploaded = await buckets.upload(`${DATASET}/large/retried.bin`, body);
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 3));
+    const { event } = await progress(uploaded);
+
+    const failing = invocation(h());
+    failing.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCopyCommand') {
+          throw Object.assign(new Error('injected AccessDenied'), {
+            name: 'AccessDenied',
+            $metadata: { httpStatusCode: 403 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'denyParts', priority: 'low' },
+    );
+    const failed = await run(event, failing);
+    expect(failed.error?.message).toContain('were kept: the retry continues from there');
+    expect(failed.error?.message).toMatch(/progress \(3 of 6 parts\)/);
+    expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
+
+    const retry = invocation(h());
+    const r = await run(event, retry);
+    expect(r.logs[0]).toMatchObject({ outcome: 'moved', parts: 6 });
+    expect(retry.parts).toEqual([4, 5, 6]);
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+    expect((await progress(uploaded)).versions).toEqual([]);
+  });
+
+  test('a continuation whose source version is gone aborts its upload and clears its progress', async () => {
+    const { buckets } = h();
+    const uploaded = await buckets.upload(`${DATASET}/large/deleted.bin`, bytesOf(SIZE));
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 1));
+    const { event } = await progress(uploaded);
+    // As a repeated upload event's own copy would, or the analyst deleting the file.
+    await buckets.exporter.send(
+      new DeleteObjectCommand({
+        Bucket: buckets.exportBucket,
+        Key: uploaded.key,
+        VersionId: uploaded.versionId,
+      }),
+    );
+    const r = await run(event, invocation(h()));
+    expect(r.logs[0]).toMatchObject({ outcome: 'already_moved' });
+    expect(await buckets.incompleteUploads()).toEqual([]);
+    expect((await progress(uploaded)).versions).toEqual([]);
+  });
+
+  test.each([
+    ['another bucket as target', { target: { bucket: 'someone-else', key: `${DATASET}/x.bin` } }],
+    ['a source outside the dataset', { source: { key: 'proj_2/x.bin' } }],
+    ['not JSON', 'not json'],
+  ])('progress it did not write (%s) is refused: nothing copied, nothing deleted', async (what, forged) => {
+    const { buckets } = h();
+    const uploaded = await buckets.upload(`${DATASET}/large/forged ${what}.bin`, bytesOf(SIZE));
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 1));
+    const { versions } = await progress(uploaded);
+    const real = await buckets.exporter.send(
+      new GetObjectCommand({
+        Bucket: buckets.exportBucket,
+        Key: versions[0].key,
+      }),
+    );
+    const state = JSON.parse(await real.Body!.transformToString());
+    const text =
+      typeof forged === 'string'
+        ? forged
+        : JSON.stringify({
+            ...state,
+            ...('target' in forged && { target: forged.target }),
+            ...('source' in forged && { source: { ...state.source, ...forged.source } }),
+          });
+    await buckets.exporter.send(
+      new PutObjectCommand({ Bucket: buckets.exportBucket, Key: versions[0].key, Body: text }),
+    );
+    const i = invocation(h());
+    const r = await run((await progress(uploaded)).event, i);
+    expect(r.error?.message).toMatch(/is not progress this exporter wrote .*nothing was copied or deleted/);
+    expect(i.parts).toEqual([]);
+    expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
+  });
+});
+

@@ -1,0 +1,141 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { continuationPrefix, exportPrefix } from '../../naming';
+import type { ExporterConfig } from './config';
+import { ExportError } from './errors';
+import type { ObjectFacts } from './facts';
+import { isNotFound } from './retry';
+import type { TargetLocation } from './target-params';
+
+/**
+ * A multipart copy's progress, kept between invocations as a JSON object in the export bucket under
+ * `continuationPrefix(dataset)`. Writing it is what starts the next invocation: the dataset's EventBridge rule matches
+ * that prefix too, and the handler sends such events to `continueMove`.
+ */
+export interface Progress {
+  /** The exact source version, as resolved by the first invocation. */
+  readonly source: ObjectFacts;
+  readonly target: TargetLocation;
+  readonly uploadId: string;
+  readonly partSize: number;
+  readonly completed: readonly CompletedPart[];
+  /** Invocations so far, this one included. */
+  readonly invocations: number;
+  /** When the first invocation started (ISO 8601). */
+  readonly startedAt: string;
+}
+
+const FORMAT = 'hub-exports/multipart-progress/1';
+
+/** One object per source version; hashed because a key of up to 1,024 bytes must fit under the prefix. */
+export function progressKey(dataset: string, source: Pick<ObjectFacts, 'key' | 'versionId'>): string {
+  const digest = createHash('sha256').update(`${source.key}\n${source.versionId ?? ''}`).digest('hex');
+  return `${continuationPrefix(dataset)}${digest.slice(0, 40)}.json`;
+}
+
+/**
+ * Writes the progress (the next invocation starts from the event this write causes), then deletes the version that
+ * started this invocation, if any, so that a repeated event for it finds nothing and does nothing.
+ */
+export async function saveProgress(
+  client: S3Client,
+  config: Pick<ExporterConfig, 'dataset'>,
+  progress: Progress,
+  replaces?: { bucket: string; key: string; versionId: string },
+): Promise<void> {
+  await client.send(
+    new PutObjectCommand({
+      Bucket: progress.source.bucket,
+      Key: progressKey(config.dataset, progress.source),
+      Body: JSON.stringify({ format: FORMAT, ...progress }),
+      ContentType: 'application/json',
+    }),
+  );
+  if (replaces) await deleteProgress(client, replaces);
+}
+
+export async function deleteProgress(
+  client: S3Client,
+  at: { bucket: string; key: string; versionId: string },
+): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId }));
+}
+
+/** The progress stored at that exact version; undefined when it is gone (the copy finished, or a newer one exists). */
+export async function loadProgress(
+  client: S3Client,
+  config: Pick<ExporterConfig, 'dataset' | 'targetBucket'>,
+  at: { bucket: string; key: string; versionId: string },
+): Promise<Progress | undefined> {
+  let text: string;
+  try {
+    const got = await client.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId }));
+    text = await got.Body!.transformToString();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  return parseProgress(text, config, at);
+}
+
+/**
+ * Only progress this dataset's exporter could have written is followed: a source under the dataset's prefix in the
+ * bucket the state lives in, the dataset's own target at the same key, whole parts. Anything else is refused, so a
+ * state object cannot make the exporter copy or delete what an upload event could not.
+ */
+export function parseProgress(
+  text: string,
+  config: Pick<ExporterConfig, 'dataset' | 'targetBucket'>,
+  at: { bucket: string; key: string },
+): Progress {
+  const refuse = (why: string) =>
+    new ExportError(
+      `s3://${at.bucket}/${at.key} is not progress this exporter wrote (${why}): nothing was copied or deleted. ` +
+        'Delete it if nobody knows where it came from.',
+      'BadProgress',
+    );
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw refuse('not JSON');
+  }
+  if (p.format !== FORMAT) throw refuse(`format ${JSON.stringify(p.format)}, expected ${FORMAT}`);
+  const source = p.source as Record<string, unknown> | undefined;
+  const target = p.target as Record<string, unknown> | undefined;
+  const completed = p.completed as { PartNumber?: unknown; ETag?: unknown }[] | undefined;
+  const prefix = exportPrefix(config.dataset);
+  if (source?.bucket !== at.bucket || typeof source.key !== 'string' || !source.key.startsWith(prefix))
+    throw refuse(`its source is not under s3://${at.bucket}/${prefix}`);
+  if (typeof source.versionId !== 'string' || typeof source.size !== 'number') throw refuse('no source version');
+  if (target?.bucket !== config.targetBucket || target.key !== source.key)
+    throw refuse(`its target is not s3://${config.targetBucket}/${source.key}`);
+  if (typeof p.uploadId !== 'string' || typeof p.partSize !== 'number' || typeof p.invocations !== 'number')
+    throw refuse('no upload');
+  const wholePart = (c: { PartNumber?: unknown; ETag?: unknown }) =>
+    Number.isInteger(c.PartNumber) && typeof c.ETag === 'string';
+  if (!Array.isArray(completed) || !completed.every(wholePart)) throw refuse('malformed parts');
+  const facts = source as unknown as ObjectFacts & { lastModified?: string; headers: { Expires?: string } };
+  return {
+    source: {
+      ...facts,
+      ...(facts.lastModified !== undefined && { lastModified: new Date(facts.lastModified) }),
+      headers: {
+        ...facts.headers,
+        ...(facts.headers?.Expires !== undefined && { Expires: new Date(facts.headers.Expires) }),
+      },
+    },
+    target: { bucket: config.targetBucket, key: source.key },
+    uploadId: p.uploadId,
+    partSize: p.partSize,
+    completed: completed as CompletedPart[],
+    invocations: p.invocations,
+    startedAt: String(p.startedAt),
+  };
+}
