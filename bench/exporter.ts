@@ -119,6 +119,20 @@ async function requestsPerSmallMove(s3: LocalS3, harness: Harness): Promise<Reco
   return counts;
 }
 
+/** Handler time for one small file, moved, over `n` files one after another (the client warm): median and max. */
+async function smallMoveLatency(harness: Harness, n = 25): Promise<{ median: number; max: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const small = await harness.buckets.upload(`proj/bench/latency-${i}.csv`, bytesOf(1024));
+    const t0 = process.hrtime.bigint();
+    const r = await harness.run(eventBridgeEvent(harness.buckets.exportBucket, small));
+    if (r.error) throw r.error;
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(n / 2)], max: ms[n - 1] };
+}
+
 /** The artifact Lambda deploys (packaging/lambda-bundle.ts, as synth builds it), and how long it takes to load. */
 function bundle(): { scriptBytes: number; zipBytes: number; importMs: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-exporter-'));
@@ -261,6 +275,11 @@ async function main() {
       `\nrequests per small-file move: ${total} (${Object.entries(counts)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}); goal ≤ 3`,
+    );
+    const latency = await smallMoveLatency(harness);
+    console.log(
+      `small-file move, whole handler call (1 KiB, 25 files): median ${latency.median.toFixed(1)} ms, ` +
+        `max ${latency.max.toFixed(1)} ms (the two HeadObjects run together: three round trips)`,
     );
 
     const b = bundle();

@@ -165,6 +165,11 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     return record.emit('refused', `the key is outside ${prefix} (dataset ${config.dataset}): not copied, not deleted`);
   }
 
+  // With one reading of the key, the target is known before the source is resolved: ask about both at once, which
+  // saves a round trip on every export (the answer is only wasted when the event turns out to be stale).
+  const early =
+    candidates.length === 1 ? existingTarget(client, config.targetBucket, targetKey(candidates[0])) : undefined;
+  early?.catch(() => undefined); // awaited below when needed; an early return must not leave it unhandled
   try {
     const found = await resolveSource(client, event, candidates);
     if (found.status === 'gone') return record.emit('already_moved');
@@ -178,7 +183,8 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     const target = { bucket: config.targetBucket, key: targetKey(src.key) };
 
     phase.current = 'write-target';
-    if (targetDecision(src, await existingTarget(client, target.bucket, target.key), config.keepFiles) === 'copy') {
+    const existing = await (early ?? existingTarget(client, target.bucket, target.key));
+    if (targetDecision(src, existing, config.keepFiles) === 'copy') {
       const t0 = Date.now();
       try {
         record.transfer = await new Transfer({ ...transferOptions(ctx), source: src, target }).done();
