@@ -266,7 +266,7 @@ async function main() {
       `  at the copy rate, one invocation (${usable} s of Lambda's 900 s) moves about ${(
         (copyRate * usable) /
         1024
-      ).toFixed(0)} GiB`,
+      ).toFixed(0)} GiB before a longer copy hands over to the next`,
     );
 
     const counts = await requestsPerSmallMove(s3, harness);

@@ -149,6 +149,57 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect((await progress(uploaded)).versions).toEqual([]);
   });
 
+  test('a newer upload exported while the chain ran is not overwritten: the old copy is abandoned', async () => {
+    const { buckets } = h();
+    const key = `${DATASET}/large/overtaken.bin`;
+    const older = await buckets.upload(key, bytesOf(SIZE));
+    await run(eventBridgeEvent(buckets.exportBucket, older), invocation(h(), 2));
+    const { event } = await progress(older);
+    // The analyst uploads the file again; its own event moves it (and its deletion makes the older version current).
+    const newerBody = bytesOf(1000);
+    const newer = await buckets.upload(key, newerBody);
+    expect((await run(eventBridgeEvent(buckets.exportBucket, newer), invocation(h()))).logs[0].outcome).toBe('moved');
+
+    const r = await run(event, invocation(h()));
+    expect(r.error?.message).toMatch(
+      /stopped before completing: .* was written while this copy ran .* It was not overwritten and the source was kept/,
+    );
+    expect(r.error?.message).not.toContain('the retry continues');
+    expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
+    expect(await buckets.incompleteUploads()).toEqual([]);
+    expect((await progress(older)).versions).toEqual([]);
+    expect(await buckets.versions('export', key)).toEqual([
+      { key, versionId: older.versionId, latest: true, marker: false },
+    ]);
+  });
+
+  test('in one invocation too: a newer upload exported while the parts were copied is not overwritten', async () => {
+    const { buckets } = h();
+    const key = `${DATASET}/large/overtaken-at-once.bin`;
+    const older = await buckets.upload(key, bytesOf(SIZE));
+    const newerBody = bytesOf(1000);
+    const i = invocation(h());
+    // While the last part is being copied, the analyst uploads the file again and its own export delivers it.
+    i.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCopyCommand' && i.parts.length === 6) {
+          const newer = await buckets.upload(key, newerBody);
+          const moved = await h().run(eventBridgeEvent(buckets.exportBucket, newer));
+          expect(moved.logs[0].outcome).toBe('moved');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'overtake', priority: 'low' },
+    );
+    const r = await run(eventBridgeEvent(buckets.exportBucket, older), i);
+    expect(r.error?.message).toMatch(/stopped before completing: .* was written while this copy ran/);
+    expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
+    expect(await buckets.incompleteUploads()).toEqual([]);
+    expect(await buckets.versions('export', key)).toEqual([
+      { key, versionId: older.versionId, latest: true, marker: false },
+    ]);
+  });
+
   test('a continuation whose source version is gone aborts its upload and clears its progress', async () => {
     const { buckets } = h();
     const uploaded = await buckets.upload(`${DATASET}/large/deleted.bin`, bytesOf(SIZE));

@@ -3,7 +3,7 @@ import { abortUpload } from './copy';
 import { ExportError, type Phase } from './errors';
 import type { ObjectCreated } from './event';
 import type { Outcome } from './log';
-import { failed, finishExport, transferOptions, type MoveContext } from './move';
+import { failed, finishExport, guardTarget, transferOptions, type MoveContext } from './move';
 import { deleteProgress, loadProgress, saveProgress } from './progress';
 import { ExportRecord } from './record';
 import { head } from './resolve';
@@ -61,6 +61,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       source: progress.source,
       target: progress.target,
       resume: { uploadId: progress.uploadId, completed: progress.completed },
+      beforeComplete: guardTarget(ctx, progress.source, progress.target, progress.targetSeen),
     }).done();
     record.transferMs = Date.now() - t0;
     const done = record.transfer.handedOver?.completed ?? [];
@@ -77,6 +78,11 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
     await deleteProgress(client, at);
     return outcome;
   } catch (err) {
+    if (err instanceof ExportError && err.abandonUpload) {
+      // The upload was aborted: nothing is left to continue, and the message says what to do with the source.
+      await deleteProgress(client, at);
+      kept = '';
+    }
     throw failed(ctx, record, phase.current, err, kept);
   }
 }

@@ -25,6 +25,11 @@ export interface StrategyContext {
   readonly resume?: UploadProgress;
   /** Asked before each part starts: true stops starting parts; the upload is handed over once those in flight end. */
   readonly handOver?: () => boolean;
+  /**
+   * Runs when every part is in, just before CompleteMultipartUpload; throwing stops the completion. An error with
+   * `abandonUpload` set aborts even a carried-over upload (it can never be completed).
+   */
+  readonly beforeComplete?: () => Promise<void>;
 }
 
 /** A multipart upload in progress: enough to finish it in a later invocation. */
@@ -152,6 +157,7 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
     if (done.length < parts.length) {
       return { strategy: 'multipart-copy', parts: parts.length, handedOver: { uploadId, completed: done } };
     }
+    await ctx.beforeComplete?.();
     // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
     let tries = 0;
     const out = await withRetries(
@@ -173,7 +179,9 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
     return { strategy: 'multipart-copy', parts: parts.length, ...(out && { written: writtenObject(out) }) };
   } catch (err) {
     // An upload carried over from earlier invocations holds their work: its retry continues it (see continuation.ts).
-    if (!ctx.resume) await abortUpload(client, upload, ctx.partAttempts, err);
+    if (!ctx.resume || (err as { abandonUpload?: boolean }).abandonUpload === true) {
+      await abortUpload(client, upload, ctx.partAttempts, err);
+    }
     throw err;
   }
 }

@@ -12,9 +12,16 @@ import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
 /** A failed export, told so that a data engineer knows what to change; the source is always kept. */
 export class ExportError extends Error {
   override name = 'ExportError';
-  constructor(message: string, readonly code: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown; abandonUpload?: boolean },
+  ) {
     super(message, options);
+    this.abandonUpload = options?.abandonUpload === true;
   }
+  /** No retry can complete the multipart upload in progress: abort it rather than keep it for one. */
+  readonly abandonUpload: boolean;
 }
 
 export type Phase = 'read-source' | 'write-target' | 'verify' | 'delete-source';
@@ -58,7 +65,9 @@ function advice(err: unknown, c: ErrorContext): string {
   const kms = /kms/i.test(message);
   if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify') && kms) return keyAdvice(message, c);
   if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify')) {
-    const statement = JSON.stringify(receiverStatement({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal }));
+    const statement = JSON.stringify(
+      receiverStatement({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal }),
+    );
     return (
       `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add this statement to ` +
       `that bucket's policy:\n${statement}\n` +

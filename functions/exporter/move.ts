@@ -68,6 +68,7 @@ function targetDecision(source: ObjectFacts, target: ObjectFacts | undefined, ke
     `Export of ${s3Url(source)} stopped: s3://${target.bucket}/${target.key} ${what}. It was not overwritten and the ` +
       'source was kept: compare the two, then delete the source version, or upload the file again to export it.',
     'TargetIsNewer',
+    { abandonUpload: true },
   );
 }
 
@@ -90,6 +91,35 @@ export function transferOptions(
     ...(ctx.handOver && { handOver: ctx.handOver }),
   };
 }
+
+/** What the target was before a copy began (null: absent), to tell later whether someone wrote it meanwhile. */
+export type TargetSeen = { readonly etag?: string; readonly lastModified?: string } | null;
+
+export const targetSeen = (t: ObjectFacts | undefined): TargetSeen =>
+  t ? { ...(t.etag && { etag: t.etag }), ...(t.lastModified && { lastModified: t.lastModified.toISOString() }) } : null;
+
+/**
+ * The check before a multipart copy completes. While it ran (for hours, if it spanned invocations) the export of a
+ * newer upload of the same file may have written the target: completing would put old bytes over new ones. So the
+ * target must be as it was when the copy began, absent, or provably this very object (a repeated event's copy).
+ * Timestamps cannot decide this: S3 gives them to the second.
+ */
+export const guardTarget =
+  (ctx: MoveContext, src: ObjectFacts, target: TargetLocation, seen: TargetSeen) => async (): Promise<void> => {
+    const now = await existingTarget(ctx.client, target.bucket, target.key);
+    if (!now || compareObjects(src, now) === 'same') return;
+    const unchanged =
+      seen !== null && now.etag === seen.etag && now.lastModified?.toISOString() === seen.lastModified;
+    if (unchanged) return;
+    throw new ExportError(
+      `Export of ${s3Url(src)} stopped before completing: s3://${target.bucket}/${target.key} was written while ` +
+        `this copy ran (${now.lastModified?.toISOString()}), most likely by the export of a newer upload of the ` +
+        'same file. It was not overwritten and the source was kept: compare the two, then delete the source ' +
+        'version, or upload the file again to export it.',
+      'TargetIsNewer',
+      { abandonUpload: true },
+    );
+  };
 
 /** Deletes exactly the exported version; a newer upload at the key is never touched. */
 async function deleteSource(client: S3Client, facts: ObjectFacts): Promise<void> {
@@ -185,9 +215,15 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     phase.current = 'write-target';
     const existing = await (early ?? existingTarget(client, target.bucket, target.key));
     if (targetDecision(src, existing, config.keepFiles) === 'copy') {
+      const seen = targetSeen(existing);
       const t0 = Date.now();
       try {
-        record.transfer = await new Transfer({ ...transferOptions(ctx), source: src, target }).done();
+        record.transfer = await new Transfer({
+          ...transferOptions(ctx),
+          source: src,
+          target,
+          beforeComplete: guardTarget(ctx, src, target, seen),
+        }).done();
       } catch (err) {
         // A repeated event racing this one may have moved the source meanwhile: then there is nothing left to do.
         if (isNotFound(err) && (await resolveSource(client, event, candidates)).status === 'gone') {
@@ -207,6 +243,7 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
           ...progress,
           invocations: 1,
           startedAt: new Date(record.startedAt).toISOString(),
+          targetSeen: seen,
         });
         return record.emit('continuing');
       }

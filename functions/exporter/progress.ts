@@ -11,6 +11,7 @@ import type { ExporterConfig } from './config';
 import { ExportError } from './errors';
 import type { ObjectFacts } from './facts';
 import { isNotFound } from './retry';
+import type { TargetSeen } from './move';
 import type { TargetLocation } from './target-params';
 
 /**
@@ -29,6 +30,8 @@ export interface Progress {
   readonly invocations: number;
   /** When the first invocation started (ISO 8601). */
   readonly startedAt: string;
+  /** The target as the first invocation found it, for the check before completing (move.ts `guardTarget`). */
+  readonly targetSeen: TargetSeen;
 }
 
 const FORMAT = 'hub-exports/multipart-progress/1';
@@ -137,5 +140,6 @@ export function parseProgress(
     completed: completed as CompletedPart[],
     invocations: p.invocations,
     startedAt: String(p.startedAt),
+    targetSeen: (p.targetSeen ?? null) as TargetSeen,
   };
 }

@@ -37,6 +37,8 @@ export interface TransferOptions {
    * `done()` resolves with `handedOver` once those in flight end. Streaming ignores it.
    */
   readonly handOver?: () => boolean;
+  /** A multipart copy's last check before completing (see StrategyContext.beforeComplete). */
+  readonly beforeComplete?: () => Promise<void>;
 }
 
 export interface TransferResult extends StrategyResult {
@@ -93,6 +95,7 @@ export class Transfer {
       ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
       ...(o.resume && { resume: o.resume }),
       ...(o.handOver && { handOver: o.handOver }),
+      ...(o.beforeComplete && { beforeComplete: o.beforeComplete }),
     };
     this.controller.signal.throwIfAborted();
     const run = strategy === 'stream' ? streamObject : strategy === 'multipart-copy' ? copyMultipart : copyObject;
