@@ -223,6 +223,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     ['another bucket as target', { target: { bucket: 'someone-else', key: `${DATASET}/x.bin` } }],
     ['a source outside the dataset', { source: { key: 'proj_2/x.bin' } }],
     ['not JSON', 'not json'],
+    ['a part size S3 does not allow', { partSize: 1024 }],
   ])('progress it did not write (%s) is refused: nothing copied, nothing deleted', async (what, forged) => {
     const { buckets } = h();
     const uploaded = await buckets.upload(`${DATASET}/large/forged ${what}.bin`, bytesOf(SIZE));
@@ -242,6 +243,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
             ...state,
             ...('target' in forged && { target: forged.target }),
             ...('source' in forged && { source: { ...state.source, ...forged.source } }),
+            ...('partSize' in forged && { partSize: forged.partSize }),
           });
     await buckets.exporter.send(
       new PutObjectCommand({ Bucket: buckets.exportBucket, Key: versions[0].key, Body: text }),

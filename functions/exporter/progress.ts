@@ -10,6 +10,7 @@ import { continuationPrefix, exportPrefix } from '../../naming';
 import type { ExporterConfig } from './config';
 import { ExportError } from './errors';
 import type { ObjectFacts } from './facts';
+import { MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
 import { isNotFound } from './retry';
 import type { TargetSeen } from './move';
 import type { TargetLocation } from './target-params';
@@ -103,12 +104,14 @@ export function parseProgress(
         'Delete it if nobody knows where it came from.',
       'BadProgress',
     );
-  let p: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    p = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch {
     throw refuse('not JSON');
   }
+  if (typeof parsed !== 'object' || parsed === null) throw refuse('not a JSON object');
+  const p = parsed as Record<string, unknown>;
   if (p.format !== FORMAT) throw refuse(`format ${JSON.stringify(p.format)}, expected ${FORMAT}`);
   const source = p.source as Record<string, unknown> | undefined;
   const target = p.target as Record<string, unknown> | undefined;
@@ -119,8 +122,10 @@ export function parseProgress(
   if (typeof source.versionId !== 'string' || typeof source.size !== 'number') throw refuse('no source version');
   if (target?.bucket !== config.targetBucket || target.key !== source.key)
     throw refuse(`its target is not s3://${config.targetBucket}/${source.key}`);
-  if (typeof p.uploadId !== 'string' || typeof p.partSize !== 'number' || typeof p.invocations !== 'number')
-    throw refuse('no upload');
+  if (typeof p.uploadId !== 'string' || typeof p.invocations !== 'number') throw refuse('no upload');
+  const partSize = p.partSize;
+  if (typeof partSize !== 'number' || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES)
+    throw refuse('a part size S3 does not allow');
   const wholePart = (c: { PartNumber?: unknown; ETag?: unknown }) =>
     Number.isInteger(c.PartNumber) && typeof c.ETag === 'string';
   if (!Array.isArray(completed) || !completed.every(wholePart)) throw refuse('malformed parts');
@@ -136,7 +141,7 @@ export function parseProgress(
     },
     target: { bucket: config.targetBucket, key: source.key },
     uploadId: p.uploadId,
-    partSize: p.partSize,
+    partSize,
     completed: completed as CompletedPart[],
     invocations: p.invocations,
     startedAt: String(p.startedAt),
