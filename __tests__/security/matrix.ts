@@ -22,7 +22,8 @@ export const GROUP_NOTES: Readonly<Record<string, string>> = {
     'reads or deletes what waits there, not even the author. A user of two datasets holds exactly both.',
   [EXPORTERS[0].group]:
     'Each exporter reads exact versions under its own prefix, deletes them unless the dataset keeps files, and writes ' +
-    'only its own target bucket. Targets are in other accounts: see "How to read it" above.',
+    'only its own target bucket, and (server-side copies) its own progress under `.exporter-state/<name>/`. Targets ' +
+    'are in other accounts: see "How to read it" above.',
   [PULL_USERS[0].group]:
     'Platform users read and write the buckets of their pull datasets only; versions are never purged.',
   [PULL_ARNS[0].group]:
