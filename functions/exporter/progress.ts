@@ -126,8 +126,10 @@ export function parseProgress(
   const partSize = p.partSize;
   if (typeof partSize !== 'number' || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES)
     throw refuse('a part size S3 does not allow');
+  const count = Math.ceil(source.size / partSize);
   const wholePart = (c: { PartNumber?: unknown; ETag?: unknown }) =>
-    Number.isInteger(c.PartNumber) && typeof c.ETag === 'string';
+    Number.isInteger(c.PartNumber) && (c.PartNumber as number) >= 1 && (c.PartNumber as number) <= count &&
+    typeof c.ETag === 'string';
   if (!Array.isArray(completed) || !completed.every(wholePart)) throw refuse('malformed parts');
   const facts = source as unknown as ObjectFacts & { lastModified?: string; headers: { Expires?: string } };
   return {
