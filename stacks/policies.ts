@@ -32,7 +32,7 @@ export const serviceTrust = (service: string): PolicyDocument =>
 
 /**
  * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
- * receiver's KMS key when it has one); log; fail.
+ * receiver's KMS key when it has one); keep a long copy's progress; log; fail.
  */
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const source = bucketArn(s.exportBucket);
