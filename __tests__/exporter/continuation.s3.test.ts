@@ -116,6 +116,32 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect((await progress(uploaded)).versions).toEqual([]);
   });
 
+  test('two continuations of the same progress (a repeated event) converge on one verified copy', async () => {
+    const { buckets } = h();
+    const body = bytesOf(SIZE);
+    const uploaded = await buckets.upload(`${DATASET}/large/twice.bin`, body);
+    const keep = { KEEP_FILES: 'true' };
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2), keep);
+    const { event } = await progress(uploaded);
+    // The second delivery of the event starts first; the first delivery finishes the whole copy meanwhile.
+    const second = invocation(h());
+    let first: Awaited<ReturnType<typeof run>> | undefined;
+    second.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCopyCommand' && !first) first = await run(event, invocation(h()), keep);
+        return next(args);
+      },
+      { step: 'initialize', name: 'otherDeliveryFirst', priority: 'low' },
+    );
+    const r = await run(event, second, keep);
+    expect(first?.logs[0]).toMatchObject({ outcome: 'copied', parts: 6 });
+    expect(r.error).toBeUndefined();
+    expect(r.logs[0]).toMatchObject({ outcome: 'already_there' });
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+    expect(await buckets.incompleteUploads()).toEqual([]);
+    expect((await progress(uploaded)).versions).toEqual([]);
+  });
+
   test('a failing continuation keeps the upload and the progress; its retry finishes the copy', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);

@@ -7,6 +7,7 @@ import { failed, finishExport, guardTarget, transferOptions, type MoveContext } 
 import { deleteProgress, loadProgress, saveProgress } from './progress';
 import { ExportRecord } from './record';
 import { head } from './resolve';
+import { errorCode } from './retry';
 import { Transfer } from './transfer';
 
 /** Whether the event is for a progress object of this dataset's exporter rather than for an upload. */
@@ -54,15 +55,24 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
 
     phase.current = 'write-target';
     const t0 = Date.now();
-    record.transfer = await new Transfer({
-      ...transferOptions(ctx),
-      mode: 'copy',
-      partSizeBytes: progress.partSize,
-      source: progress.source,
-      target: progress.target,
-      resume: { uploadId: progress.uploadId, completed: progress.completed },
-      beforeComplete: guardTarget(ctx, progress.source, progress.target, progress.targetSeen),
-    }).done();
+    try {
+      record.transfer = await new Transfer({
+        ...transferOptions(ctx),
+        mode: 'copy',
+        partSizeBytes: progress.partSize,
+        source: progress.source,
+        target: progress.target,
+        resume: { uploadId: progress.uploadId, completed: progress.completed },
+        beforeComplete: guardTarget(ctx, progress.source, progress.target, progress.targetSeen),
+      }).done();
+    } catch (err) {
+      // A continuation started by a repeated event for the same progress completed (or abandoned) the upload while
+      // this one ran: what is there now is verified like any copy, and the progress is cleared.
+      if (errorCode(err) !== 'NoSuchUpload') throw err;
+      const outcome = await finishExport(ctx, progress.source, progress.target, record, phase);
+      await deleteProgress(client, at);
+      return outcome;
+    }
     record.transferMs = Date.now() - t0;
     const done = record.transfer.handedOver?.completed ?? [];
     record.partsDone = record.transfer.handedOver ? done.length : total;
