@@ -24,6 +24,7 @@ test('every setting read from its variable', () => {
     PART_CONCURRENCY: '4',
     AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:7480',
     EXPORTER_PRINCIPAL: 'arn:aws:iam:::user/exporter',
+    TARGET_KMS_KEY_ARN: 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   });
   expect(c).toMatchObject({
     keepFiles: true,
@@ -33,6 +34,7 @@ test('every setting read from its variable', () => {
     partConcurrency: 4,
     endpoint: 'http://127.0.0.1:7480',
     principal: 'arn:aws:iam:::user/exporter',
+    targetKeyArn: 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   });
 });
 
@@ -46,6 +48,7 @@ test('every problem is reported at once, naming the variable, the value and what
       TRANSFER_MODE: 'rsync',
       MULTIPART_THRESHOLD_BYTES: '6GiB',
       PART_SIZE_BYTES: '1024',
+      TARGET_KMS_KEY_ARN: 'alias/landing',
     });
   } catch (e) {
     error = e as ConfigError;
@@ -57,6 +60,7 @@ test('every problem is reported at once, naming the variable, the value and what
     'TRANSFER_MODE="rsync": expected one of copy, stream',
     'MULTIPART_THRESHOLD_BYTES="6GiB": expected a whole number from 0 to 5368709120 bytes (5 GiB, the largest single CopyObject)',
     'PART_SIZE_BYTES="1024": expected a whole number from 5242880 to 5368709120 bytes (S3 parts are 5 MiB to 5 GiB)',
+    'TARGET_KMS_KEY_ARN="alias/landing": expected a KMS key ARN',
   ]);
   expect(() => loadConfig({})).toThrow('DATASET is not set');
 });
