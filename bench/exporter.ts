@@ -201,19 +201,9 @@ async function main() {
         await timed(() => {
           run(
             AWS_CLI,
-            [
-              's3',
-              'cp',
-              `s3://${buckets.exportBucket}/${key}`,
-              `s3://${buckets.receiverBucket}/${key}`,
-              '--endpoint-url',
-              s3.endpoint,
-              '--acl',
-              'bucket-owner-full-control',
-              '--copy-props',
-              'metadata-directive',
-              '--only-show-errors',
-            ],
+            ['s3', 'cp', `s3://${buckets.exportBucket}/${key}`, `s3://${buckets.receiverBucket}/${key}`]
+              .concat(['--endpoint-url', s3.endpoint, '--acl', 'bucket-owner-full-control'])
+              .concat(['--copy-props', 'metadata-directive', '--only-show-errors']),
             { ...process.env, AWS_DEFAULT_REGION: s3.region },
           );
         }),

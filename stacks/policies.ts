@@ -30,6 +30,10 @@ import { policy, tlsOnly, type PolicyDocument } from './policy-document';
 export const serviceTrust = (service: string): PolicyDocument =>
   policy({ Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
 
+/** Only server-side copies span invocations (streaming runs in one): only they keep progress, and hear of it. */
+export const progressPrefix = (d: PushDataset): string | undefined =>
+  d.transfer === 'copy' ? continuationPrefix(d.name) : undefined;
+
 /**
  * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
  * receiver's KMS key when it has one); keep a long copy's progress; log; fail.
@@ -37,8 +41,7 @@ export const serviceTrust = (service: string): PolicyDocument =>
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
-  // Only server-side copies span invocations; streaming runs in one.
-  const progress = d.transfer === 'copy' ? continuationPrefix(d.name) : undefined;
+  const progress = progressPrefix(d);
   return policy(
     { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
     !d.keep_files && {

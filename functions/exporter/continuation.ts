@@ -6,6 +6,7 @@ import type { Outcome } from './log';
 import { failed, finishExport, guardTarget, transferOptions, type MoveContext } from './move';
 import { deleteProgress, loadProgress, saveProgress } from './progress';
 import { ExportRecord } from './record';
+import { partCount } from './plan';
 import { head } from './resolve';
 import { errorCode } from './retry';
 import { Transfer } from './transfer';
@@ -48,7 +49,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       await deleteProgress(client, at);
       return record.emit('already_moved');
     }
-    const total = Math.ceil(progress.source.size / progress.partSize);
+    const total = partCount(progress.source.size, progress.partSize);
     kept =
       ` The multipart upload ${progress.uploadId} and its progress (${progress.completed.length} of ${total} parts) ` +
       'were kept: the retry continues from there.';
@@ -75,11 +76,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
     }
     record.transferMs = Date.now() - t0;
     const done = record.transfer.handedOver?.completed ?? [];
-    record.partsDone = record.transfer.handedOver ? done.length : total;
-    record.bytesMoved = Math.min(
-      progress.source.size,
-      ((record.transfer.handedOver ? done.length : total) - progress.completed.length) * progress.partSize,
-    );
+    record.partsMoved(progress.completed.length, record.transfer.handedOver ? done.length : total, progress.partSize);
     if (record.transfer.handedOver) {
       await saveProgress(client, config, { ...progress, completed: done, invocations: progress.invocations + 1 }, at);
       return record.emit('continuing');

@@ -1,4 +1,5 @@
 import type { S3EventRecord, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import { unquote } from './facts';
 
 /** One object the event says was created, as the event states it; `resolve` finds the real key. */
 export interface ObjectCreated {
@@ -30,7 +31,6 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"(.*)"$/, '$1');
 
 function objectCreated(
   where: string,

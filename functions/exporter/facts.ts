@@ -82,7 +82,7 @@ export function factsFromHead(bucket: string, key: string, head: Head): ObjectFa
     const v = head[name];
     if (v !== undefined && !(name === 'Metadata' && Object.keys(v as object).length === 0)) headers[name] = v;
   }
-  const etag = unquoted(head.ETag);
+  const etag = unquote(head.ETag) || undefined;
   const checksum = checksumOf(head);
   return {
     bucket,
@@ -102,12 +102,13 @@ export interface WrittenObject {
   readonly checksum?: Checksum;
 }
 
-const unquoted = (etag?: string): string | undefined => etag?.replace(/^"(.*)"$/, '$1') || undefined;
+/** An ETag without its quotes (S3 sends them quoted, notification events not always). */
+export const unquote = (etag?: string): string | undefined => etag?.replace(/^"(.*)"$/, '$1');
 
 export function writtenObject(
   out: Partial<Record<`Checksum${ChecksumAlgorithmName}`, string>> & Pick<Head, 'ChecksumType' | 'ETag'>,
 ): WrittenObject {
-  const etag = unquoted(out.ETag);
+  const etag = unquote(out.ETag) || undefined;
   const checksum = checksumOf(out);
   return { ...(etag && { etag }), ...(checksum && { checksum }) };
 }

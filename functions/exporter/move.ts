@@ -234,8 +234,7 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
       record.transferMs = Date.now() - t0;
       const progress = record.transfer.handedOver;
       if (progress) {
-        record.partsDone = progress.completed.length;
-        record.bytesMoved = Math.min(src.size, progress.completed.length * record.transfer.partSize);
+        record.partsMoved(0, progress.completed.length, record.transfer.partSize);
         await saveProgress(client, config, {
           source: src,
           target,

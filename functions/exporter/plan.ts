@@ -23,10 +23,13 @@ export function choosePartSize(size: number, preferred: number): number {
   return Math.min(MAX_PART_BYTES, Math.max(MIN_PART_BYTES, preferred, needed));
 }
 
+/** How many parts of `partSize` cover `size` bytes. */
+export const partCount = (size: number, partSize: number): number => Math.ceil(size / partSize);
+
 /** Byte ranges covering `size` (> 0) bytes in parts of `partSize`; the last part may be smaller. */
 export function planParts(size: number, partSize: number): Part[] {
   if (!(size > 0)) throw new RangeError(`a multipart transfer needs at least one byte, not ${size}`);
-  const count = Math.ceil(size / partSize);
+  const count = partCount(size, partSize);
   if (count > MAX_PARTS) throw new TooLargeError(`${count} parts of ${partSize} bytes is more than S3's ${MAX_PARTS}`);
   return Array.from({ length: count }, (_, i) => ({
     partNumber: i + 1,

@@ -11,6 +11,7 @@ import type { ExporterConfig } from './config';
 import { ExportError } from './errors';
 import type { ObjectFacts } from './facts';
 import { MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
+import { partCount } from './plan';
 import { isNotFound } from './retry';
 import type { TargetSeen } from './move';
 import type { TargetLocation } from './target-params';
@@ -126,7 +127,7 @@ export function parseProgress(
   const partSize = p.partSize;
   if (typeof partSize !== 'number' || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES)
     throw refuse('a part size S3 does not allow');
-  const count = Math.ceil(source.size / partSize);
+  const count = partCount(source.size, partSize);
   const wholePart = (c: { PartNumber?: unknown; ETag?: unknown }) =>
     Number.isInteger(c.PartNumber) && (c.PartNumber as number) >= 1 && (c.PartNumber as number) <= count &&
     typeof c.ETag === 'string';

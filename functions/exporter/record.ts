@@ -12,15 +12,21 @@ export class ExportRecord {
   transfer: TransferResult | undefined;
   transferMs = 0;
   /** For a copy that spans invocations: the parts finished so far, all invocations together. */
-  partsDone: number | undefined;
+  private partsDone: number | undefined;
   /** For a copy that spans invocations: the bytes of the parts this invocation copied (default: the object's). */
-  bytesMoved: number | undefined;
+  private bytesMoved: number | undefined;
 
   constructor(
     private readonly config: ExporterConfig,
     private readonly log: Logger,
     public source: { bucket: string; key: string; versionId?: string; size?: number },
   ) {}
+
+  /** A copy spanning invocations had `before` parts when this invocation began and `after` at its end. */
+  partsMoved(before: number, after: number, partSize: number): void {
+    this.partsDone = after;
+    this.bytesMoved = Math.min(this.source.size ?? Infinity, (after - before) * partSize);
+  }
 
   emit(outcome: Outcome, error?: string): Outcome {
     const line: ObjectLog = {
