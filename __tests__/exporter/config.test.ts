@@ -2,7 +2,7 @@ import { ConfigError, DEFAULTS, loadConfig } from '../../functions/exporter/conf
 
 const base = { DATASET: 'proj', TARGET_BUCKET: 'receiver-landing' };
 
-test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 16 in flight, no endpoint', () => {
+test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 16 in flight, progress every 30 s', () => {
   expect(loadConfig(base)).toEqual({
     dataset: 'proj',
     targetBucket: 'receiver-landing',
@@ -11,6 +11,7 @@ test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 1
     multipartThresholdBytes: DEFAULTS.multipartThresholdBytes,
     partSizeBytes: DEFAULTS.partSizeBytes,
     partConcurrency: 16,
+    progressLogIntervalMs: 30_000,
   });
 });
 
@@ -22,6 +23,7 @@ test('every setting read from its variable', () => {
     MULTIPART_THRESHOLD_BYTES: '5242880',
     PART_SIZE_BYTES: '5242880',
     PART_CONCURRENCY: '4',
+    PROGRESS_LOG_INTERVAL_MS: '5000',
     AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:7480',
     EXPORTER_PRINCIPAL: 'arn:aws:iam:::user/exporter',
     TARGET_KMS_KEY_ARN: 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -32,6 +34,7 @@ test('every setting read from its variable', () => {
     multipartThresholdBytes: 5242880,
     partSizeBytes: 5242880,
     partConcurrency: 4,
+    progressLogIntervalMs: 5000,
     endpoint: 'http://127.0.0.1:7480',
     principal: 'arn:aws:iam:::user/exporter',
     targetKeyArn: 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -48,6 +51,7 @@ test('every problem is reported at once, naming the variable, the value and what
       TRANSFER_MODE: 'rsync',
       MULTIPART_THRESHOLD_BYTES: '6GiB',
       PART_SIZE_BYTES: '1024',
+      PROGRESS_LOG_INTERVAL_MS: '5s',
       TARGET_KMS_KEY_ARN: 'alias/landing',
     });
   } catch (e) {
@@ -60,6 +64,7 @@ test('every problem is reported at once, naming the variable, the value and what
     'TRANSFER_MODE="rsync": expected one of copy, stream',
     'MULTIPART_THRESHOLD_BYTES="6GiB": expected a whole number from 0 to 5368709120 bytes (5 GiB, the largest single CopyObject)',
     'PART_SIZE_BYTES="1024": expected a whole number from 5242880 to 5368709120 bytes (S3 parts are 5 MiB to 5 GiB)',
+    'PROGRESS_LOG_INTERVAL_MS="5s": expected a whole number from 10 to 900000 milliseconds',
     'TARGET_KMS_KEY_ARN="alias/landing": expected a KMS key ARN',
   ]);
   expect(() => loadConfig({})).toThrow('DATASET is not set');

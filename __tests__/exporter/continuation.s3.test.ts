@@ -116,6 +116,34 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect((await progress(uploaded)).versions).toEqual([]);
   });
 
+  test("a continuation's progress lines count the parts carried over; its pace and time left are its own", async () => {
+    const { buckets } = h();
+    const uploaded = await buckets.upload(`${DATASET}/large/progress-lines.bin`, bytesOf(SIZE));
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 4));
+    const second = invocation(h());
+    // Slow enough that lines are written before, between and after this invocation's two part copies.
+    second.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCopyCommand') await new Promise((r) => setTimeout(r, 40));
+        return next(args);
+      },
+      { step: 'initialize', name: 'slowParts' },
+    );
+    const r2 = await run((await progress(uploaded)).event, second, { PROGRESS_LOG_INTERVAL_MS: '10' });
+    expect(r2.logs).toMatchObject([{ outcome: 'moved', parts: 6 }]);
+    const lines = r2.progress;
+    // Named by the file being exported, not by the progress object that started the invocation.
+    for (const line of lines) {
+      expect(line).toMatchObject({ key: uploaded.key, version: uploaded.versionId, bytes: SIZE, parts_total: 6 });
+      expect(line.parts).toBeGreaterThanOrEqual(4);
+      expect(line.bytes_done).toBe(Math.min(SIZE, line.parts * 5 * MiB));
+      // Before this invocation's first part is in there is no pace to tell, whatever was carried over.
+      expect(line.eta_s === null).toBe(line.parts === 4);
+    }
+    expect(lines.map((l) => l.parts)).toContain(4);
+    expect(lines.map((l) => l.parts)).toContain(5);
+  });
+
   test('two continuations of the same progress (a repeated event) converge on one verified copy', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);

@@ -19,6 +19,8 @@ export interface ExporterConfig {
   readonly partSizeBytes: number;
   /** PART_CONCURRENCY: parts in flight at once; default 16. Streaming holds this many parts in memory. */
   readonly partConcurrency: number;
+  /** PROGRESS_LOG_INTERVAL_MS: while a transfer runs, a progress line this often; default 30 s. */
+  readonly progressLogIntervalMs: number;
   /** AWS_ENDPOINT_URL_S3: another S3 endpoint (a local server); addressing is then path-style. */
   readonly endpoint?: string;
   /** EXPORTER_PRINCIPAL: the ARN receivers name in their bucket policy; named in AccessDenied messages. */
@@ -33,6 +35,7 @@ export const DEFAULTS = Object.freeze({
   multipartThresholdBytes: 64 * MiB,
   partSizeBytes: 64 * MiB,
   partConcurrency: 16,
+  progressLogIntervalMs: 30_000,
 });
 
 export class ConfigError extends Error {
@@ -101,6 +104,13 @@ export function loadConfig(env: Env): ExporterConfig {
     ' bytes (S3 parts are 5 MiB to 5 GiB)',
   );
   const partConcurrency = integer('PART_CONCURRENCY', 1, 64, DEFAULTS.partConcurrency);
+  const progressLogIntervalMs = integer(
+    'PROGRESS_LOG_INTERVAL_MS',
+    10,
+    900_000,
+    DEFAULTS.progressLogIntervalMs,
+    ' milliseconds',
+  );
   const endpoint = text('AWS_ENDPOINT_URL_S3');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     problems.push(`AWS_ENDPOINT_URL_S3=${JSON.stringify(endpoint)}: expected a URL such as http://127.0.0.1:7480`);
@@ -118,6 +128,7 @@ export function loadConfig(env: Env): ExporterConfig {
     multipartThresholdBytes,
     partSizeBytes,
     partConcurrency,
+    progressLogIntervalMs,
     ...(endpoint !== undefined && { endpoint }),
     ...(text('EXPORTER_PRINCIPAL') !== undefined && { principal: text('EXPORTER_PRINCIPAL') }),
     ...(targetKeyArn !== undefined && { targetKeyArn }),

@@ -9,7 +9,7 @@ import { ExportRecord } from './record';
 import { partCount } from './plan';
 import { head } from './resolve';
 import { errorCode } from './retry';
-import { Transfer } from './transfer';
+import { Transfer, type TransferResult } from './transfer';
 
 /** Whether the event is for a progress object of this dataset's exporter rather than for an upload. */
 export const isContinuation = (dataset: string, event: ObjectCreated): boolean =>
@@ -55,17 +55,19 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       'were kept: the retry continues from there.';
 
     phase.current = 'write-target';
-    const t0 = Date.now();
+    let transferred: TransferResult;
     try {
-      record.transfer = await new Transfer({
-        ...transferOptions(ctx),
-        mode: 'copy',
-        partSizeBytes: progress.partSize,
-        source: progress.source,
-        target: progress.target,
-        resume: { uploadId: progress.uploadId, completed: progress.completed },
-        beforeComplete: guardTarget(ctx, progress.source, progress.target, progress.targetSeen),
-      }).done();
+      transferred = await record.run(
+        new Transfer({
+          ...transferOptions(ctx),
+          mode: 'copy',
+          partSizeBytes: progress.partSize,
+          source: progress.source,
+          target: progress.target,
+          resume: { uploadId: progress.uploadId, completed: progress.completed },
+          beforeComplete: guardTarget(ctx, progress.source, progress.target, progress.targetSeen),
+        }),
+      );
     } catch (err) {
       // A continuation started by a repeated event for the same progress completed (or abandoned) the upload while
       // this one ran: what is there now is verified like any copy, and the progress is cleared.
@@ -74,10 +76,9 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       await deleteProgress(client, at);
       return outcome;
     }
-    record.transferMs = Date.now() - t0;
-    const done = record.transfer.handedOver?.completed ?? [];
-    record.partsMoved(progress.completed.length, record.transfer.handedOver ? done.length : total, progress.partSize);
-    if (record.transfer.handedOver) {
+    const done = transferred.handedOver?.completed ?? [];
+    record.partsMoved(progress.completed.length, transferred.handedOver ? done.length : total, progress.partSize);
+    if (transferred.handedOver) {
       await saveProgress(client, config, { ...progress, completed: done, invocations: progress.invocations + 1 }, at);
       return record.emit('continuing');
     }

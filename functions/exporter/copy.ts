@@ -30,6 +30,8 @@ export interface StrategyContext {
    * `abandonUpload` set aborts even a carried-over upload (it can never be completed).
    */
   readonly beforeComplete?: () => Promise<void>;
+  /** Told of each part (or whole object) once it is in the target, with its size. */
+  readonly partDone?: (bytes: number) => void;
 }
 
 /** A multipart upload in progress: enough to finish it in a later invocation. */
@@ -69,6 +71,7 @@ export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> 
       ),
     { attempts: ctx.partAttempts, signal: ctx.signal },
   );
+  ctx.partDone?.(ctx.source.size);
   return { strategy: 'copy-object', parts: 1, written: writtenObject(out.CopyObjectResult ?? {}) };
 }
 
@@ -148,6 +151,7 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
           { attempts: ctx.partAttempts, signal },
         );
         completed[part.partNumber - 1] = completedPart(part, r.CopyPartResult as Record<string, string | undefined>);
+        ctx.partDone?.(part.last - part.first + 1);
       },
       // Every invocation copies at least one part, so a chain of hand-overs always ends.
       () => (handingOver ||= started > 0 && ctx.handOver?.() === true),

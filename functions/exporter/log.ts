@@ -34,7 +34,23 @@ export interface ObjectLog {
   readonly error: string | null;
 }
 
-export type Logger = (line: ObjectLog) => void;
+/**
+ * While a transfer runs longer than PROGRESS_LOG_INTERVAL_MS, a line at that interval: the final line's keys, with
+ * `outcome` `in_progress`, `parts` and `throughput_mib_s` so far (this invocation's), and three more. A query for
+ * one line per object filters `outcome != "in_progress"`.
+ */
+export interface ProgressLog extends Omit<ObjectLog, 'outcome'> {
+  readonly outcome: 'in_progress';
+  /** The parts the object is written in; `parts` of them are in (earlier invocations' included). */
+  readonly parts_total: number;
+  /** Bytes in the target's upload so far, earlier invocations' included. */
+  readonly bytes_done: number;
+  /** Seconds left at this invocation's pace so far; null until a part is in. */
+  readonly eta_s: number | null;
+}
+
+export type LogLine = ObjectLog | ProgressLog;
+export type Logger = (line: LogLine) => void;
 
 /** Plain stdout: with Lambda's text log format each line reaches CloudWatch as it is, valid JSON. */
 export const stdoutLogger: Logger = (line) => {

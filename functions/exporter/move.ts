@@ -10,7 +10,7 @@ import { ExportRecord } from './record';
 import { head, resolveSource } from './resolve';
 import { isAccessDenied, isNotFound } from './retry';
 import type { TargetLocation } from './target-params';
-import { Transfer, type TransferOptions } from './transfer';
+import { Transfer, type TransferOptions, type TransferResult } from './transfer';
 import { compareObjects, provenByWrite, verificationProblem } from './verify';
 
 export interface MoveContext {
@@ -216,14 +216,10 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     const existing = await (early ?? existingTarget(client, target.bucket, target.key));
     if (targetDecision(src, existing, config.keepFiles) === 'copy') {
       const seen = targetSeen(existing);
-      const t0 = Date.now();
+      const beforeComplete = guardTarget(ctx, src, target, seen);
+      let transferred: TransferResult;
       try {
-        record.transfer = await new Transfer({
-          ...transferOptions(ctx),
-          source: src,
-          target,
-          beforeComplete: guardTarget(ctx, src, target, seen),
-        }).done();
+        transferred = await record.run(new Transfer({ ...transferOptions(ctx), source: src, target, beforeComplete }));
       } catch (err) {
         // A repeated event racing this one may have moved the source meanwhile: then there is nothing left to do.
         if (isNotFound(err) && (await resolveSource(client, event, candidates)).status === 'gone') {
@@ -231,14 +227,13 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
         }
         throw err;
       }
-      record.transferMs = Date.now() - t0;
-      const progress = record.transfer.handedOver;
+      const progress = transferred.handedOver;
       if (progress) {
-        record.partsMoved(0, progress.completed.length, record.transfer.partSize);
+        record.partsMoved(0, progress.completed.length, transferred.partSize);
         await saveProgress(client, config, {
           source: src,
           target,
-          partSize: record.transfer.partSize,
+          partSize: transferred.partSize,
           ...progress,
           invocations: 1,
           startedAt: new Date(record.startedAt).toISOString(),

@@ -26,6 +26,10 @@ export function choosePartSize(size: number, preferred: number): number {
 /** How many parts of `partSize` cover `size` bytes. */
 export const partCount = (size: number, partSize: number): number => Math.ceil(size / partSize);
 
+/** The size of part `partNumber` (from 1) of `size` bytes in parts of `partSize`: the last may be smaller. */
+export const partBytes = (size: number, partSize: number, partNumber: number): number =>
+  Math.max(0, Math.min(partSize, size - (partNumber - 1) * partSize));
+
 /** Byte ranges covering `size` (> 0) bytes in parts of `partSize`; the last part may be smaller. */
 export function planParts(size: number, partSize: number): Part[] {
   if (!(size > 0)) throw new RangeError(`a multipart transfer needs at least one byte, not ${size}`);

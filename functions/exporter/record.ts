@@ -1,7 +1,7 @@
 import type { ExporterConfig } from './config';
 import type { Logger, ObjectLog, Outcome } from './log';
 import { throughputMiBs } from './log';
-import type { TransferResult } from './transfer';
+import type { Transfer, TransferProgress, TransferResult } from './transfer';
 
 /**
  * What is known about one object's export as it goes, and its one log line at the end. The source starts as the
@@ -22,21 +22,64 @@ export class ExportRecord {
     public source: { bucket: string; key: string; versionId?: string; size?: number },
   ) {}
 
+  /**
+   * Runs the transfer, writing a progress line every PROGRESS_LOG_INTERVAL_MS while it lasts (a multi-gigabyte copy
+   * takes minutes, and the final line comes only at its end), and keeps its result and duration for that line.
+   */
+  async run(transfer: Transfer): Promise<TransferResult> {
+    const t0 = Date.now();
+    const timer = setInterval(() => this.progress(transfer.progress()), this.config.progressLogIntervalMs);
+    try {
+      this.transfer = await transfer.done();
+    } finally {
+      clearInterval(timer);
+    }
+    this.transferMs = Date.now() - t0;
+    return this.transfer;
+  }
+
   /** A copy spanning invocations had `before` parts when this invocation began and `after` at its end. */
   partsMoved(before: number, after: number, partSize: number): void {
     this.partsDone = after;
     this.bytesMoved = Math.min(this.source.size ?? Infinity, (after - before) * partSize);
   }
 
-  emit(outcome: Outcome, error?: string): Outcome {
-    const line: ObjectLog = {
-      level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
+  /** The keys every line about this object shares. */
+  private base(): Pick<ObjectLog, 'dataset' | 'bucket' | 'key' | 'version' | 'target_bucket' | 'bytes'> {
+    return {
       dataset: this.config.dataset,
       bucket: this.source.bucket,
       key: this.source.key,
       version: this.source.versionId ?? null,
       target_bucket: this.config.targetBucket,
       bytes: this.source.size ?? null,
+    };
+  }
+
+  /** A line while the transfer runs: how far it is, its pace in this invocation, and the time left at that pace. */
+  progress(p: TransferProgress): void {
+    const size = this.source.size ?? p.bytes;
+    const moved = p.bytes - p.bytesBefore;
+    const rate = p.elapsedMs > 0 ? moved / p.elapsedMs : 0;
+    this.log({
+      level: 'info',
+      ...this.base(),
+      strategy: p.strategy,
+      parts: p.parts,
+      duration_ms: Date.now() - this.startedAt,
+      throughput_mib_s: throughputMiBs(moved, p.elapsedMs),
+      outcome: 'in_progress',
+      error: null,
+      parts_total: p.partsTotal,
+      bytes_done: p.bytes,
+      eta_s: rate > 0 ? Math.round((size - p.bytes) / rate / 1000) : null,
+    });
+  }
+
+  emit(outcome: Outcome, error?: string): Outcome {
+    this.log({
+      level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
+      ...this.base(),
       strategy: this.transfer?.strategy ?? 'none',
       parts: this.partsDone ?? this.transfer?.parts ?? 0,
       duration_ms: Date.now() - this.startedAt,
@@ -45,8 +88,7 @@ export class ExportRecord {
         : null,
       outcome,
       error: error ?? null,
-    };
-    this.log(line);
+    });
     return outcome;
   }
 }

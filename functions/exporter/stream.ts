@@ -49,6 +49,11 @@ export async function streamObject(ctx: StrategyContext & { memoryBytes?: number
       leavePartsOnError: false,
       abortController,
     });
+    let loaded = 0;
+    upload.on('httpUploadProgress', (p) => {
+      ctx.partDone?.((p.loaded ?? loaded) - loaded);
+      loaded = p.loaded ?? loaded;
+    });
     await upload.done();
     return { strategy: 'stream', parts };
   } finally {

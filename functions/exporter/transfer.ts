@@ -4,7 +4,7 @@ import { DEFAULTS, type TransferMode } from './config';
 import { copyMultipart, copyObject, type StrategyResult, type UploadProgress } from './copy';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
 import { MAX_SINGLE_REQUEST_BYTES } from './limits';
-import { choosePartSize } from './plan';
+import { choosePartSize, partBytes, partCount } from './plan';
 import { streamObject } from './stream';
 import type { TargetLocation } from './target-params';
 
@@ -41,6 +41,19 @@ export interface TransferOptions {
   readonly beforeComplete?: () => Promise<void>;
 }
 
+/** How far a transfer is (`Transfer.progress()`), for progress lines while it runs. */
+export interface TransferProgress {
+  readonly strategy: StrategyResult['strategy'];
+  /** Parts in the target's upload, those carried over from earlier invocations included, and how many it needs. */
+  readonly parts: number;
+  readonly partsTotal: number;
+  /** Bytes in the target's upload, carried-over ones included; of them, `bytesBefore` were carried over. */
+  readonly bytes: number;
+  readonly bytesBefore: number;
+  /** Since `done()` was called. */
+  readonly elapsedMs: number;
+}
+
 export interface TransferResult extends StrategyResult {
   readonly bytes: number;
   readonly partSize: number;
@@ -55,6 +68,10 @@ export interface TransferResult extends StrategyResult {
 export class Transfer {
   private readonly controller = new AbortController();
   private started = false;
+  private startedAt = 0;
+  private partsIn = 0;
+  private bytesIn = 0;
+  private bytesBefore = 0;
 
   constructor(private readonly options: TransferOptions) {
     // Each request in flight and each retry wait listens to the signal; Node warns past 10 by default.
@@ -84,6 +101,9 @@ export class Transfer {
     this.started = true;
     const o = this.options;
     const { strategy, partSize } = this.plan();
+    this.startedAt = Date.now();
+    for (const part of o.resume?.completed ?? []) this.partDone(partBytes(o.source.size, partSize, part.PartNumber!));
+    this.bytesBefore = this.bytesIn;
     const ctx = {
       client: o.client,
       source: o.source,
@@ -92,6 +112,7 @@ export class Transfer {
       queueSize: o.queueSize ?? DEFAULTS.partConcurrency,
       partAttempts: o.partAttempts ?? 3,
       signal: this.controller.signal,
+      partDone: (bytes: number) => this.partDone(bytes),
       ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
       ...(o.resume && { resume: o.resume }),
       ...(o.handOver && { handOver: o.handOver }),
@@ -106,6 +127,24 @@ export class Transfer {
       if (this.controller.signal.aborted) throw this.controller.signal.reason;
       throw err;
     }
+  }
+
+  /** Where the transfer is now; before `done()`, nothing is in. */
+  progress(): TransferProgress {
+    const { strategy, partSize } = this.plan();
+    return {
+      strategy,
+      parts: this.partsIn,
+      partsTotal: strategy === 'copy-object' ? 1 : Math.max(1, partCount(this.options.source.size, partSize)),
+      bytes: this.bytesIn,
+      bytesBefore: this.bytesBefore,
+      elapsedMs: this.startedAt ? Date.now() - this.startedAt : 0,
+    };
+  }
+
+  private partDone(bytes: number): void {
+    this.partsIn++;
+    this.bytesIn += bytes;
   }
 
   abort(reason?: string): void {

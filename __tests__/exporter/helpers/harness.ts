@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { makeHandler, type HandlerResult } from '../../../functions/exporter/handler';
-import type { ObjectLog } from '../../../functions/exporter/log';
+import type { ObjectLog, ProgressLog } from '../../../functions/exporter/log';
 import { Buckets, DATASET, localS3, type LocalS3 } from './local-s3';
 
 export { DATASET } from './local-s3';
@@ -12,6 +12,8 @@ export interface Run {
   readonly error?: Error;
   /** The handler's JSON log lines, one per object. */
   readonly logs: ObjectLog[];
+  /** Its progress lines (outcome `in_progress`), in the order written. */
+  readonly progress: ProgressLog[];
 }
 
 /** Invokes the exporter's handler as Lambda would, configured by environment like the deployed function. */
@@ -37,15 +39,16 @@ export class Harness {
     options: { client?: S3Client; context?: Partial<Context> } = {},
   ): Promise<Run> {
     const logs: ObjectLog[] = [];
+    const progress: ProgressLog[] = [];
     const handler = makeHandler({
       env: this.env(overrides),
-      log: (line) => logs.push(line),
+      log: (line) => (line.outcome === 'in_progress' ? progress.push(line) : logs.push(line)),
       ...(options.client && { client: options.client }),
     });
     try {
-      return { result: await handler(event, options.context), logs };
+      return { result: await handler(event, options.context), logs, progress };
     } catch (error) {
-      return { error: error as Error, logs };
+      return { error: error as Error, logs, progress };
     }
   }
 }
