@@ -125,20 +125,17 @@ describe.each([
     expect(bySid.ReadOwnPrefix.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
     if (keepFiles) expect(bySid.DeleteExportedVersions).toBeUndefined();
     else expect(bySid.DeleteExportedVersions).toMatchObject({ Action: ['s3:DeleteObjectVersion'], Resource: `arn:aws:s3:::mojap-hub-exports/${name}/*` });
-    // Server-side copies keep a long copy's progress under .exporter-state/<name>/; streams never span invocations.
-    const progress = transfer === 'copy' ? [`.exporter-state/${name}/*`] : [];
+    // A copy or stream too long for one invocation keeps its progress under .exporter-state/<name>/.
     expect(bySid.ListOwnPrefix).toMatchObject({
       Resource: 'arn:aws:s3:::mojap-hub-exports',
-      Condition: { StringLike: { 's3:prefix': [`${name}/*`, ...progress] } },
+      Condition: { StringLike: { 's3:prefix': [`${name}/*`, `.exporter-state/${name}/*`] } },
     });
-    if (transfer === 'copy') {
-      expect(bySid.KeepCopyProgress).toEqual({
-        Sid: 'KeepCopyProgress',
-        Effect: 'Allow',
-        Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'],
-        Resource: `arn:aws:s3:::mojap-hub-exports/.exporter-state/${name}/*`,
-      });
-    } else expect(bySid.KeepCopyProgress).toBeUndefined();
+    expect(bySid.KeepProgress).toEqual({
+      Sid: 'KeepProgress',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'],
+      Resource: `arn:aws:s3:::mojap-hub-exports/.exporter-state/${name}/*`,
+    });
     expect(bySid.WriteTarget.Resource).toBe(`arn:aws:s3:::${bucket}/${name}/*`);
     expect(bySid.WriteTarget.Condition).toEqual({ StringNotEquals: { 's3:ResourceAccount': '593291632749' } });
     expect(bySid.WriteOwnLogs.Resource).toBe(`arn:aws:logs:eu-west-1:593291632749:log-group:/aws/lambda/export_${name}-move:*`);
@@ -168,9 +165,9 @@ describe.each([
     expect(only(stack, 'aws_cloudwatch_log_group')).toMatchObject({ name: `/aws/lambda/export_${name}-move`, retention_in_days: 400 });
   });
 
-  test('the rule matches Object Created under "<name>/" (and copies\' progress) of the export bucket only', () => {
+  test('the rule matches Object Created under "<name>/" (and its progress) of the export bucket only', () => {
     const rule = only(stack, 'aws_cloudwatch_event_rule');
-    const progress = transfer === 'copy' ? [{ prefix: `.exporter-state/${name}/` }] : [];
+    const progress = [{ prefix: `.exporter-state/${name}/` }];
     expect(JSON.parse(String(rule.event_pattern))).toEqual({
       source: ['aws.s3'],
       'detail-type': ['Object Created'],

@@ -30,9 +30,8 @@ import { policy, tlsOnly, type PolicyDocument } from './policy-document';
 export const serviceTrust = (service: string): PolicyDocument =>
   policy({ Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
 
-/** Only server-side copies span invocations (streaming runs in one): only they keep progress, and hear of it. */
-export const progressPrefix = (d: PushDataset): string | undefined =>
-  d.transfer === 'copy' ? continuationPrefix(d.name) : undefined;
+/** Where a copy or stream too long for one invocation keeps its progress, whose writes start the next invocation. */
+export const progressPrefix = (d: PushDataset): string => continuationPrefix(d.name);
 
 /**
  * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
@@ -55,10 +54,10 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Effect: 'Allow',
       Action: SOURCE_BUCKET_ACTIONS,
       Resource: source,
-      Condition: { StringLike: { 's3:prefix': [`${prefix}*`, ...(progress ? [`${progress}*`] : [])] } },
+      Condition: { StringLike: { 's3:prefix': [`${prefix}*`, `${progress}*`] } },
     },
-    progress !== undefined && {
-      Sid: 'KeepCopyProgress',
+    {
+      Sid: 'KeepProgress',
       Effect: 'Allow',
       Action: PROGRESS_ACTIONS,
       Resource: `${source}/${progress}*`,

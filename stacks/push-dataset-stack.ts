@@ -115,14 +115,9 @@ export class PushDatasetStack extends PlatformStack {
         'detail-type': ['Object Created'],
         detail: {
           bucket: { name: [s.exportBucket] },
-          // The trailing slash keeps dataset `proj` from receiving `proj_2/…`. A copy too long for one invocation
+          // The trailing slash keeps dataset `proj` from receiving `proj_2/…`. A transfer too long for one invocation
           // writes its progress under the continuation prefix, and that write invokes the next one.
-          object: {
-            key: [
-              { prefix: exportPrefix(dataset.name) },
-              ...(progress ? [{ prefix: progress }] : []),
-            ],
-          },
+          object: { key: [{ prefix: exportPrefix(dataset.name) }, { prefix: progress }] },
         },
       }),
     });

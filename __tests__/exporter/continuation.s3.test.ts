@@ -1,65 +1,14 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
-import { progressKey } from '../../functions/exporter/progress';
-import { continuationPrefix } from '../../naming';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { eventBridgeEvent } from './helpers/events';
-import { DATASET, describeWithS3, MiB, type Harness } from './helpers/harness';
-import { bytesOf, clientFor, sha256 } from './helpers/local-s3';
+import { DATASET, describeWithS3, MiB } from './helpers/harness';
+import { denyParts, invocation, progressOf, runIn, SIZE, type Invocation } from './helpers/invocations';
+import { bytesOf, sha256 } from './helpers/local-s3';
 
-/**
- * Copies too long for one invocation. Lambda's clock is the one thing these tests stand in for: a context whose
- * remaining time drops below the hand-over margin once the given number of part copies have been sent. Everything
- * else (the upload left open, the progress object, the event its write causes, the parts copied once) is real S3.
- */
-function invocation(h: Harness, partsBeforeTimeout = Infinity) {
-  const client = clientFor(h.s3, 'exporter');
-  const parts: number[] = [];
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { PartNumber: number };
-      if (context.commandName === 'UploadPartCopyCommand') parts.push(input.PartNumber);
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordPartCopies' },
-  );
-  const context: Partial<Context> = {
-    getRemainingTimeInMillis: () => (parts.length < partsBeforeTimeout ? 900_000 : 60_000),
-  };
-  return { client, parts, context };
-}
-
-// 6 parts of 5 MiB; one in flight at a time, so a hand-over after n part copies leaves exactly n done.
-const SIZE = 27 * MiB + 11;
-const ONE_AT_A_TIME = { PART_CONCURRENCY: '1' };
-
+/** Copies too long for one invocation (see helpers/invocations.ts for what stands in for Lambda's clock). */
 describeWithS3('a copy longer than one invocation', (h) => {
-  /** The versions of the progress object of one upload, and the event S3 sends for the newest. */
-  async function progress(
-    source: { key: string; versionId: string },
-  ): Promise<{ versions: { key: string; versionId: string }[]; event?: unknown }> {
-    const { buckets } = h();
-    const key = progressKey(DATASET, source);
-    expect(key.startsWith(continuationPrefix(DATASET))).toBe(true);
-    const versions = (await buckets.versions('export', key)).filter((v) => v.key === key);
-    const latest = versions.find((v) => v.latest && !v.marker);
-    if (!latest) return { versions };
-    const head = await buckets.exporter.send(
-      new HeadObjectCommand({ Bucket: buckets.exportBucket, Key: latest.key, VersionId: latest.versionId }),
-    );
-    const event = eventBridgeEvent(buckets.exportBucket, {
-      key: latest.key,
-      size: head.ContentLength!,
-      etag: head.ETag!.replace(/"/g, ''),
-      versionId: latest.versionId,
-    });
-    return { versions, event };
-  }
-
-  async function run(event: unknown, i: ReturnType<typeof invocation>, overrides: Record<string, string> = {}) {
-    const r = await h().run(event, { ...ONE_AT_A_TIME, ...overrides }, { client: i.client, context: i.context });
-    i.client.destroy();
-    return r;
-  }
+  const progress = (source: { key: string; versionId: string }) => progressOf(h(), source);
+  const run = (event: unknown, i: Invocation, overrides: Record<string, string> = {}) =>
+    runIn(h(), event, i, overrides);
 
   test('hands over with its progress, continues from it, and copies every part exactly once', async () => {
     const { buckets } = h();
@@ -178,18 +127,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const { event } = await progress(uploaded);
 
     const failing = invocation(h());
-    failing.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCopyCommand') {
-          throw Object.assign(new Error('injected AccessDenied'), {
-            name: 'AccessDenied',
-            $metadata: { httpStatusCode: 403 },
-          });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'denyParts', priority: 'low' },
-    );
+    denyParts(failing, 'UploadPartCopyCommand');
     const failed = await run(event, failing);
     expect(failed.error?.message).toContain('were kept: the retry continues from there');
     expect(failed.error?.message).toMatch(/progress \(3 of 6 parts\)/);
@@ -278,6 +216,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     ['a source outside the dataset', { source: { key: 'proj_2/x.bin' } }],
     ['not JSON', 'not json'],
     ['a part size S3 does not allow', { partSize: 1024 }],
+    ['a way of writing parts it does not know', { strategy: 'rsync' }],
   ])('progress it did not write (%s) is refused: nothing copied, nothing deleted', async (what, forged) => {
     const { buckets } = h();
     const uploaded = await buckets.upload(`${DATASET}/large/forged ${what}.bin`, bytesOf(SIZE));
@@ -298,6 +237,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
             ...('target' in forged && { target: forged.target }),
             ...('source' in forged && { source: { ...state.source, ...forged.source } }),
             ...('partSize' in forged && { partSize: forged.partSize }),
+            ...('strategy' in forged && { strategy: forged.strategy }),
           });
     await buckets.exporter.send(
       new PutObjectCommand({ Bucket: buckets.exportBucket, Key: versions[0].key, Body: text }),

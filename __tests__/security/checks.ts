@@ -159,9 +159,9 @@ export function routingProblems(m: Model, exportBucket: string): string[] {
     if (!fn) return [`${at}: target ${r.targets[0]} is not a function of these stacks`];
     const out: string[] = [];
     const prefix = exportPrefix(fn.env.DATASET);
-    // Server-side copies also hear their own progress objects (functions/exporter/progress.ts); streams do not.
-    const progress = fn.env.TRANSFER_MODE === 'copy' ? continuationPrefix(fn.env.DATASET) : undefined;
-    const prefixes = [prefix, ...(progress ? [progress] : [])];
+    // Every exporter also hears its own progress objects (functions/exporter/progress.ts).
+    const progress = continuationPrefix(fn.env.DATASET);
+    const prefixes = [prefix, progress];
     if (JSON.stringify(p.detail?.bucket?.name) !== JSON.stringify([exportBucket]))
       out.push(`${at}: does not match only bucket ${exportBucket}`);
     if (JSON.stringify(p.detail?.object?.key) !== JSON.stringify(prefixes.map((x) => ({ prefix: x })))) {
@@ -175,7 +175,7 @@ export function routingProblems(m: Model, exportBucket: string): string[] {
       .filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObject'))
       .flatMap((s) => list(s.Resource));
     const target = `arn:aws:s3:::${fn.env.TARGET_BUCKET}/`;
-    const own = progress ? [`arn:aws:s3:::${exportBucket}/${progress}*`] : [];
+    const own = [`arn:aws:s3:::${exportBucket}/${progress}*`];
     const elsewhere = writes.filter((w) => !w.startsWith(target) && !own.includes(w));
     if (writes.filter((w) => w.startsWith(target)).length !== 1 || elsewhere.length > 0) {
       const expected = [`objects of ${target}`, ...own].join(' and ');

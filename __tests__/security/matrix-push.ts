@@ -124,8 +124,9 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
   ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Allowed', op('UploadPart')],
   ['export_proj2-move', 's3:PutObject', 'receiver-proj/proj2/data.csv', 'Denied', TRUSTING],
-  // A stream never spans invocations, so it keeps no progress.
-  ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Denied'],
+  // A stream too long for one invocation keeps its progress too, under its own name only.
+  ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Allowed'],
+  ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Denied'],
 
   // proj2's receiver encrypts with its own key (kms_key_arn): S3 may use it for the role, in the key's region only.
   ['export_proj2-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Allowed', { op: 'UploadPart', via: S3_LONDON }],

@@ -1,5 +1,5 @@
 import { continuationPrefix } from '../../naming';
-import { abortUpload } from './copy';
+import { abortUpload } from './multipart';
 import { ExportError, type Phase } from './errors';
 import type { ObjectCreated } from './event';
 import type { Outcome } from './log';
@@ -60,7 +60,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       transferred = await record.run(
         new Transfer({
           ...transferOptions(ctx),
-          mode: 'copy',
+          mode: progress.strategy === 'stream' ? 'stream' : 'copy',
           partSizeBytes: progress.partSize,
           source: progress.source,
           target: progress.target,

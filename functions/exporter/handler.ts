@@ -55,8 +55,8 @@ function deadline(context?: Partial<Context>): { signal?: AbortSignal; clear: ()
     const err = new Error(
       `stopped ${Math.round((remaining - ms) / 1000)} s before the function's time limit ` +
         `(${Math.round(remaining / 1000)} s were left when it started): the transfer did not finish in time ` +
-        '(a streamed upload, or a part copy still running at the hand-over) and stopped; a multipart upload this ' +
-        'invocation began was aborted, one carried over was kept. See "Large objects" in docs/exporter.md',
+        '(a part still being written at the hand-over) and stopped; a multipart upload this invocation began was ' +
+        'aborted, one carried over was kept. See "Large objects" in docs/exporter.md',
     );
     err.name = 'DeadlineError';
     controller.abort(err);

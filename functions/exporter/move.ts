@@ -233,6 +233,7 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
         await saveProgress(client, config, {
           source: src,
           target,
+          strategy: transferred.strategy === 'stream' ? 'stream' : 'multipart-copy',
           partSize: transferred.partSize,
           ...progress,
           invocations: 1,

@@ -17,7 +17,7 @@ import type { TargetSeen } from './move';
 import type { TargetLocation } from './target-params';
 
 /**
- * A multipart copy's progress, kept between invocations as a JSON object in the export bucket under
+ * A multipart copy's or stream's progress, kept between invocations as a JSON object in the export bucket under
  * `continuationPrefix(dataset)`. Writing it is what starts the next invocation: the dataset's EventBridge rule matches
  * that prefix too, and the handler sends such events to `continueMove`.
  */
@@ -25,6 +25,8 @@ export interface Progress {
   /** The exact source version, as resolved by the first invocation. */
   readonly source: ObjectFacts;
   readonly target: TargetLocation;
+  /** How the parts are written: UploadPartCopy, or read from the source and uploaded (`transfer: stream`). */
+  readonly strategy: 'multipart-copy' | 'stream';
   readonly uploadId: string;
   readonly partSize: number;
   readonly completed: readonly CompletedPart[];
@@ -124,6 +126,9 @@ export function parseProgress(
   if (target?.bucket !== config.targetBucket || target.key !== source.key)
     throw refuse(`its target is not s3://${config.targetBucket}/${source.key}`);
   if (typeof p.uploadId !== 'string' || typeof p.invocations !== 'number') throw refuse('no upload');
+  // Progress written before streams could hand over has no strategy: it was a copy's.
+  const strategy = p.strategy ?? 'multipart-copy';
+  if (strategy !== 'multipart-copy' && strategy !== 'stream') throw refuse(`strategy ${JSON.stringify(strategy)}`);
   const partSize = p.partSize;
   if (typeof partSize !== 'number' || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES)
     throw refuse('a part size S3 does not allow');
@@ -143,6 +148,7 @@ export function parseProgress(
       },
     },
     target: { bucket: config.targetBucket, key: source.key },
+    strategy,
     uploadId: p.uploadId,
     partSize,
     completed: completed as CompletedPart[],

@@ -1,8 +1,17 @@
-import { GetObjectCommand, type ChecksumAlgorithm } from '@aws-sdk/client-s3';
+import { GetObjectCommand, UploadPartCommand, type ChecksumAlgorithm, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import type { StrategyContext, StrategyResult } from './copy';
 import type { ObjectFacts } from './facts';
+import {
+  abortUpload,
+  completedPart,
+  writeMultipart,
+  type PartAnswer,
+  type PartWriter,
+  type StrategyContext,
+  type StrategyResult,
+} from './multipart';
+import { partCount, type Part } from './plan';
 import { multipartChecksum, writeParams } from './target-params';
 
 const singlePutChecksum = (source: ObjectFacts): { ChecksumAlgorithm?: ChecksumAlgorithm } =>
@@ -17,47 +26,159 @@ export function streamQueueSize(partSize: number, queueSize: number, memoryBytes
   return Math.max(1, Math.min(queueSize, Math.floor(memoryBytes / 2 / partSize) - 2));
 }
 
+type StreamContext = StrategyContext & { memoryBytes?: number };
+
 /**
- * GetObject of the exact version piped into lib-storage's Upload (PutObject up to one part, multipart above it), for
- * targets a server-side copy cannot reach. Bytes pass through the function, so memory is bounded by part size times
- * queue size whatever the object's size, and throughput by the function's network.
+ * For targets a server-side copy cannot reach: bytes pass through the function, so memory is bounded by part size
+ * times queue size whatever the object's size, and throughput by the function's network. A stream too long for one
+ * invocation hands over like a multipart copy; the next invocation streams the parts still missing.
  */
-export async function streamObject(ctx: StrategyContext & { memoryBytes?: number }): Promise<StrategyResult> {
+export async function streamObject(ctx: StreamContext): Promise<StrategyResult> {
+  return ctx.resume ? streamMissingParts(ctx) : streamWhole(ctx);
+}
+
+/**
+ * GetObject of the exact version piped into lib-storage's Upload (PutObject up to one part, multipart above it).
+ * lib-storage sends through a watching client (below): when `handOver` says time is running low, no further part is
+ * started, the parts in flight end, and the upload is left open with the parts that are in.
+ */
+async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
   const got = await client.send(
     new GetObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
     { abortSignal: signal },
   );
   const body = got.Body as Readable;
-  const abortController = new AbortController();
-  const onAbort = () => abortController.abort(signal.reason);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  const parts = Math.max(1, Math.ceil(source.size / ctx.partSize));
+  const parts = Math.max(1, partCount(source.size, ctx.partSize));
+  const watch = watchParts(client, signal, () => ctx.handOver?.() === true);
+  const upload = new Upload({
+    client: watch.client,
+    params: {
+      ...writeParams(source, target),
+      // The SDK computes the source's algorithm over what it sends and S3 checks it on arrival; for a multipart
+      // write only the CRCs can also give the target a full-object value that verification compares.
+      ...(parts > 1 ? multipartChecksum(source) : singlePutChecksum(source)),
+      Body: body,
+      ContentLength: source.size,
+    },
+    partSize: ctx.partSize,
+    queueSize: streamQueueSize(ctx.partSize, ctx.queueSize, ctx.memoryBytes),
+    // Kept for a hand-over; on failure this function aborts it itself (below).
+    leavePartsOnError: true,
+    abortController: stop,
+  });
+  let loaded = 0;
+  upload.on('httpUploadProgress', (p) => {
+    ctx.partDone?.((p.loaded ?? loaded) - loaded);
+    loaded = p.loaded ?? loaded;
+  });
+  watch.onHandOver(() => stop.abort(new Error('handing over')));
   try {
-    const upload = new Upload({
-      client,
-      params: {
-        ...writeParams(source, target),
-        // The SDK computes the source's algorithm over what it sends and S3 checks it on arrival; for a multipart
-        // write only the CRCs can also give the target a full-object value that verification compares.
-        ...(parts > 1 ? multipartChecksum(source) : singlePutChecksum(source)),
-        Body: body,
-        ContentLength: source.size,
-      },
-      partSize: ctx.partSize,
-      queueSize: streamQueueSize(ctx.partSize, ctx.queueSize, ctx.memoryBytes),
-      leavePartsOnError: false,
-      abortController,
-    });
-    let loaded = 0;
-    upload.on('httpUploadProgress', (p) => {
-      ctx.partDone?.((p.loaded ?? loaded) - loaded);
-      loaded = p.loaded ?? loaded;
-    });
     await upload.done();
     return { strategy: 'stream', parts };
+  } catch (err) {
+    // lib-storage stops waiting at once when aborted; the parts in flight still end (or fail) first.
+    await watch.settled();
+    if (watch.handingOver() && !signal.aborted && upload.uploadId) {
+      return { strategy: 'stream', parts, handedOver: { uploadId: upload.uploadId, completed: watch.completed() } };
+    }
+    if (upload.uploadId) {
+      await abortUpload(client, { Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId }, 3, err);
+    }
+    throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
     body.destroy();
   }
+}
+
+/**
+ * The client lib-storage sends with. Every request gets the transfer's signal (lib-storage does not pass one to its
+ * parts, so a deadline would not stop them); each part's answer is kept, as a hand-over must name the parts that are
+ * in; and once `timeIsShort` says so (after at least one part, so a chain of hand-overs always ends) no part starts.
+ */
+function watchParts(client: S3Client, signal: AbortSignal, timeIsShort: () => boolean) {
+  const completed = new Map<number, ReturnType<typeof completedPart>>();
+  const inFlight = new Set<Promise<unknown>>();
+  let started = 0;
+  let handingOver = false;
+  let onHandOver = () => undefined as void;
+  const send = (command: Parameters<S3Client['send']>[0], options?: object) => {
+    const sent = client.send(command as never, { ...options, abortSignal: signal });
+    if (!(command instanceof UploadPartCommand)) return sent;
+    const partNumber = command.input.PartNumber!;
+    const part = sent.then((out) => {
+      completed.set(partNumber, completedPart(partNumber, out as PartAnswer));
+      return out;
+    });
+    inFlight.add(part);
+    void part.then(
+      () => inFlight.delete(part),
+      () => inFlight.delete(part),
+    );
+    return part;
+  };
+  const watched = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return (command: Parameters<S3Client['send']>[0], options?: object) => {
+        if (command instanceof UploadPartCommand) {
+          if (!handingOver && started > 0 && timeIsShort()) {
+            handingOver = true;
+            onHandOver();
+          }
+          if (handingOver) return Promise.reject(new Error('handing over: no further part is started'));
+          started++;
+        }
+        return send(command, options);
+      };
+    },
+  });
+  return {
+    client: watched,
+    onHandOver: (f: () => void) => void (onHandOver = f),
+    handingOver: () => handingOver,
+    settled: async () => void (await Promise.allSettled([...inFlight])),
+    completed: () => [...completed.values()].sort((a, b) => a.PartNumber! - b.PartNumber!),
+  };
+}
+
+/**
+ * A stream handed over by an earlier invocation: each part still missing is read from the exact version (a ranged
+ * GetObject) and written with UploadPart, in lib-storage's part boundaries, at most as many at once as memory allows.
+ */
+function streamMissingParts(ctx: StreamContext): Promise<StrategyResult> {
+  const { client, source } = ctx;
+  const { ChecksumAlgorithm } = multipartChecksum(source);
+  const streamPart: PartWriter = async (part: Part, upload, signal) => {
+    const got = await client.send(
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.key,
+        VersionId: source.versionId,
+        Range: `bytes=${part.first}-${part.last}`,
+      }),
+      { abortSignal: signal },
+    );
+    const body = await got.Body!.transformToByteArray();
+    const expected = part.last - part.first + 1;
+    if (body.length !== expected) {
+      throw new Error(`reading part ${part.partNumber} of the source gave ${body.length} bytes, not ${expected}`);
+    }
+    const out = await client.send(
+      new UploadPartCommand({
+        ...upload,
+        PartNumber: part.partNumber,
+        Body: body,
+        ContentLength: body.length,
+        ...(ChecksumAlgorithm && { ChecksumAlgorithm }),
+      }),
+      { abortSignal: signal },
+    );
+    return out;
+  };
+  return writeMultipart(ctx, 'stream', streamPart, streamQueueSize(ctx.partSize, ctx.queueSize, ctx.memoryBytes));
 }

@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
 import { DEFAULTS, type TransferMode } from './config';
-import { copyMultipart, copyObject, type StrategyResult, type UploadProgress } from './copy';
+import { copyMultipart, copyObject } from './copy';
+import type { StrategyResult, UploadProgress } from './multipart';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
 import { MAX_SINGLE_REQUEST_BYTES } from './limits';
 import { choosePartSize, partBytes, partCount } from './plan';
@@ -28,16 +29,18 @@ export interface TransferOptions {
   /** Aborting it (a deadline, a caller giving up) has the same effect as `abort()`. */
   readonly abortSignal?: AbortSignal;
   /**
-   * A multipart copy handed over by an earlier invocation (`TransferResult.handedOver`), to continue; `partSizeBytes`
-   * must be the one it was started with. A failure then leaves the upload open for the retry.
+   * A multipart copy or stream handed over by an earlier invocation (`TransferResult.handedOver`), to continue, with
+   * the same `mode`; `partSizeBytes` must be the one it was started with. A failure then leaves the upload open for
+   * the retry.
    */
   readonly resume?: UploadProgress;
   /**
-   * Asked before each part of a multipart copy is started: true (time is running out) stops starting parts, and
-   * `done()` resolves with `handedOver` once those in flight end. Streaming ignores it.
+   * Asked before each part of a multipart copy or stream is started: true (time is running out) stops starting
+   * parts, and `done()` resolves with `handedOver` once those in flight end. A stream written in one request (an
+   * object of one part) cannot stop part-way and ignores it.
    */
   readonly handOver?: () => boolean;
-  /** A multipart copy's last check before completing (see StrategyContext.beforeComplete). */
+  /** The last check before completing a continued copy or stream (see StrategyContext.beforeComplete). */
   readonly beforeComplete?: () => Promise<void>;
 }
 

@@ -1,0 +1,187 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject } from './facts';
+import { planParts, type Part } from './plan';
+import { errorCode, withRetries } from './retry';
+import { multipartChecksum, writeParams, type TargetLocation } from './target-params';
+
+export interface StrategyContext {
+  readonly client: S3Client;
+  readonly source: ObjectFacts;
+  readonly target: TargetLocation;
+  readonly partSize: number;
+  readonly queueSize: number;
+  readonly partAttempts: number;
+  /** Aborting cancels requests in flight; the multipart upload is then aborted too (unless resumed, see below). */
+  readonly signal: AbortSignal;
+  /** Continue this upload instead of creating one. A failure then leaves it open, for the retry to continue. */
+  readonly resume?: UploadProgress;
+  /** Asked before each part starts: true stops starting parts; the upload is handed over once those in flight end. */
+  readonly handOver?: () => boolean;
+  /**
+   * Runs when every part is in, just before CompleteMultipartUpload; throwing stops the completion. An error with
+   * `abandonUpload` set aborts even a carried-over upload (it can never be completed).
+   */
+  readonly beforeComplete?: () => Promise<void>;
+  /** Told of each part (or whole object) once it is in the target, with its size. */
+  readonly partDone?: (bytes: number) => void;
+}
+
+/** A multipart upload in progress: enough to finish it in a later invocation. */
+export interface UploadProgress {
+  readonly uploadId: string;
+  /** Parts already in the upload, as CompleteMultipartUpload needs them. */
+  readonly completed: readonly CompletedPart[];
+}
+
+export interface StrategyResult {
+  readonly strategy: 'copy-object' | 'multipart-copy' | 'stream';
+  readonly parts: number;
+  /** Set when a multipart copy stopped early (`handOver`): the upload is left open for the next invocation. */
+  readonly handedOver?: UploadProgress;
+  /** What S3 answered about the object it wrote, when it said anything: may prove the copy without a HeadObject. */
+  readonly written?: WrittenObject;
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` at once; stops starting new items after the first failure, or once
+ * `stop` says so.
+ */
+async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length && !stop()) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
+}
+
+/** What S3 answers for one part written: its ETag and, when the upload has a checksum algorithm, its checksum. */
+export type PartAnswer = { readonly ETag?: string };
+
+export function completedPart(partNumber: number, result: PartAnswer | undefined): CompletedPart {
+  if (!result?.ETag) throw new Error(`writing part ${partNumber} returned no ETag`);
+  const answer = result as Record<string, unknown>;
+  const done: Record<string, unknown> = { PartNumber: partNumber, ETag: result.ETag };
+  // A multipart upload created with a checksum algorithm fails to complete unless every part's checksum is sent.
+  for (const a of CHECKSUM_ALGORITHMS) if (answer[`Checksum${a}`]) done[`Checksum${a}`] = answer[`Checksum${a}`];
+  return done as CompletedPart;
+}
+
+/** Writes one part's byte range of the source into the upload; retried by the caller. */
+export type PartWriter = (
+  part: Part,
+  upload: { Bucket: string; Key: string; UploadId: string },
+  signal: AbortSignal,
+) => Promise<PartAnswer | undefined>;
+
+/**
+ * CreateMultipartUpload with the source's headers (parts carry bytes only), `writePart` for each byte range of the
+ * exact version with at most `queueSize` in flight, CompleteMultipartUpload. Any failure aborts the upload so no
+ * incomplete upload is left in the receiver's bucket (where its storage would be billed to them); an upload carried
+ * over from earlier invocations is kept instead, for the retry to continue.
+ */
+export async function writeMultipart(
+  ctx: StrategyContext,
+  strategy: 'multipart-copy' | 'stream',
+  writePart: PartWriter,
+  queueSize = ctx.queueSize,
+): Promise<StrategyResult> {
+  const { client, source, target, signal } = ctx;
+  const parts = planParts(source.size, ctx.partSize);
+  const uploadId =
+    ctx.resume?.uploadId ??
+    (
+      await client.send(
+        new CreateMultipartUploadCommand({ ...writeParams(source, target), ...multipartChecksum(source) }),
+        { abortSignal: signal },
+      )
+    ).UploadId;
+  if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  const upload = { Bucket: target.bucket, Key: target.key, UploadId: uploadId };
+  const completed: CompletedPart[] = new Array(parts.length);
+  for (const done of ctx.resume?.completed ?? []) completed[done.PartNumber! - 1] = done;
+  let handingOver = false;
+  let started = 0;
+  try {
+    await forEachBounded(
+      parts.filter((part) => !completed[part.partNumber - 1]),
+      queueSize,
+      async (part) => {
+        started++;
+        const r = await withRetries(() => writePart(part, upload, signal), { attempts: ctx.partAttempts, signal });
+        completed[part.partNumber - 1] = completedPart(part.partNumber, r);
+        ctx.partDone?.(part.last - part.first + 1);
+      },
+      // Every invocation copies at least one part, so a chain of hand-overs always ends.
+      () => (handingOver ||= started > 0 && ctx.handOver?.() === true),
+    );
+    signal.throwIfAborted();
+    const done = completed.filter(Boolean);
+    if (done.length < parts.length) {
+      return { strategy, parts: parts.length, handedOver: { uploadId, completed: done } };
+    }
+    await ctx.beforeComplete?.();
+    // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
+    let tries = 0;
+    const out = await withRetries(
+      async () => {
+        tries++;
+        try {
+          return await client.send(
+            new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: completed } }),
+          );
+        } catch (err) {
+          // A retry after a lost response, or of an invocation that failed after completing a carried-over upload,
+          // finds it completed already; verification decides whether it is.
+          if (!((tries > 1 || ctx.resume) && errorCode(err) === 'NoSuchUpload')) throw err;
+          return undefined;
+        }
+      },
+      { attempts: ctx.partAttempts },
+    );
+    return { strategy, parts: parts.length, ...(out && { written: writtenObject(out) }) };
+  } catch (err) {
+    // An upload carried over from earlier invocations holds their work: its retry continues it (see continuation.ts).
+    if (!ctx.resume || (err as { abandonUpload?: boolean }).abandonUpload === true) {
+      await abortUpload(client, upload, ctx.partAttempts, err);
+    }
+    throw err;
+  }
+}
+
+/** Aborts without a signal (the transfer's may be the reason we are here); a failed abort is told, not hidden. */
+export async function abortUpload(
+  client: S3Client,
+  upload: { Bucket: string; Key: string; UploadId: string },
+  attempts: number,
+  cause: unknown,
+): Promise<void> {
+  try {
+    await withRetries(() => client.send(new AbortMultipartUploadCommand(upload)), { attempts });
+  } catch (abortErr) {
+    if (cause instanceof Error) {
+      cause.message +=
+        ` (and aborting multipart upload ${upload.UploadId} of s3://${upload.Bucket}/${upload.Key} ` +
+        `failed too: ${(abortErr as Error).message}; a lifecycle rule AbortIncompleteMultipartUpload removes it)`;
+    }
+  }
+}
