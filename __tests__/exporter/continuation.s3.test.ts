@@ -1,7 +1,15 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { eventBridgeEvent } from './helpers/events';
 import { DATASET, describeWithS3, MiB } from './helpers/harness';
-import { denyParts, invocation, progressOf, runIn, SIZE, type Invocation } from './helpers/invocations';
+import {
+  denyParts,
+  invocation,
+  overtakeOnLastPart,
+  progressOf,
+  runIn,
+  SIZE,
+  type Invocation,
+} from './helpers/invocations';
 import { bytesOf, sha256 } from './helpers/local-s3';
 
 /** Copies too long for one invocation (see helpers/invocations.ts for what stands in for Lambda's clock). */
@@ -165,25 +173,19 @@ describeWithS3('a copy longer than one invocation', (h) => {
     ]);
   });
 
-  test('in one invocation too: a newer upload exported while the parts were copied is not overwritten', async () => {
+  test.each([
+    ['copy', 'UploadPartCopyCommand'],
+    ['stream', 'UploadPartCommand'],
+  ])('in one invocation too (%s): a newer upload exported while the parts were written is not overwritten', async (
+    mode,
+    partCommand,
+  ) => {
     const { buckets } = h();
-    const key = `${DATASET}/large/overtaken-at-once.bin`;
+    const key = `${DATASET}/large/overtaken-at-once-${mode}.bin`;
     const older = await buckets.upload(key, bytesOf(SIZE));
-    const newerBody = bytesOf(1000);
     const i = invocation(h());
-    // While the last part is being copied, the analyst uploads the file again and its own export delivers it.
-    i.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'UploadPartCopyCommand' && i.parts.length === 6) {
-          const newer = await buckets.upload(key, newerBody);
-          const moved = await h().run(eventBridgeEvent(buckets.exportBucket, newer));
-          expect(moved.logs[0].outcome).toBe('moved');
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'overtake', priority: 'low' },
-    );
-    const r = await run(eventBridgeEvent(buckets.exportBucket, older), i);
+    const newerBody = overtakeOnLastPart(h(), i, partCommand, key);
+    const r = await run(eventBridgeEvent(buckets.exportBucket, older), i, { TRANSFER_MODE: mode });
     expect(r.error?.message).toMatch(/stopped before completing: .* was written while this copy ran/);
     expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
     expect(await buckets.incompleteUploads()).toEqual([]);

@@ -1,4 +1,10 @@
-import { GetObjectCommand, UploadPartCommand, type ChecksumAlgorithm, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  GetObjectCommand,
+  UploadPartCommand,
+  type ChecksumAlgorithm,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import type { ObjectFacts } from './facts';
@@ -40,7 +46,8 @@ export async function streamObject(ctx: StreamContext): Promise<StrategyResult> 
 /**
  * GetObject of the exact version piped into lib-storage's Upload (PutObject up to one part, multipart above it).
  * lib-storage sends through a watching client (below): when `handOver` says time is running low, no further part is
- * started, the parts in flight end, and the upload is left open with the parts that are in.
+ * started, the parts in flight end, and the upload is left open with the parts that are in; and a completion waits
+ * for `beforeComplete`, as a multipart copy's does.
  */
 async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
@@ -53,7 +60,7 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const onAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const parts = Math.max(1, partCount(source.size, ctx.partSize));
-  const watch = watchParts(client, signal, () => ctx.handOver?.() === true);
+  const watch = watchParts(client, signal, () => ctx.handOver?.() === true, ctx.beforeComplete);
   const upload = new Upload({
     client: watch.client,
     params: {
@@ -98,9 +105,15 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
 /**
  * The client lib-storage sends with. Every request gets the transfer's signal (lib-storage does not pass one to its
  * parts, so a deadline would not stop them); each part's answer is kept, as a hand-over must name the parts that are
- * in; and once `timeIsShort` says so (after at least one part, so a chain of hand-overs always ends) no part starts.
+ * in; once `timeIsShort` says so (after at least one part, so a chain of hand-overs always ends) no part starts; and
+ * CompleteMultipartUpload is sent only once `beforeComplete` has passed.
  */
-function watchParts(client: S3Client, signal: AbortSignal, timeIsShort: () => boolean) {
+function watchParts(
+  client: S3Client,
+  signal: AbortSignal,
+  timeIsShort: () => boolean,
+  beforeComplete: () => Promise<void> = async () => undefined,
+) {
   const completed = new Map<number, ReturnType<typeof completedPart>>();
   const inFlight = new Set<Promise<unknown>>();
   let started = 0;
@@ -133,7 +146,8 @@ function watchParts(client: S3Client, signal: AbortSignal, timeIsShort: () => bo
           if (handingOver) return Promise.reject(new Error('handing over: no further part is started'));
           started++;
         }
-        return send(command, options);
+        if (!(command instanceof CompleteMultipartUploadCommand)) return send(command, options);
+        return beforeComplete().then(() => send(command, options));
       };
     },
   });

@@ -4,7 +4,7 @@ import { progressKey } from '../../../functions/exporter/progress';
 import { continuationPrefix } from '../../../naming';
 import { eventBridgeEvent } from './events';
 import { DATASET, MiB, type Harness } from './harness';
-import { clientFor } from './local-s3';
+import { bytesOf, clientFor } from './local-s3';
 
 /**
  * Transfers too long for one invocation. Lambda's clock is the one thing these tests stand in for: a context whose
@@ -47,6 +47,25 @@ export function denyParts(i: Invocation, command: string, when: () => boolean = 
     },
     { step: 'initialize', name: 'denyParts', priority: 'low' },
   );
+}
+
+/**
+ * While the invocation sends its last part (`command`) of the 6, the analyst uploads the file again and that
+ * upload's own export delivers it. Returns the newer file's bytes.
+ */
+export function overtakeOnLastPart(h: Harness, i: Invocation, command: string, key: string): Uint8Array {
+  const newerBody = bytesOf(1000);
+  i.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === command && i.parts.length === 6) {
+        const newer = await h.buckets.upload(key, newerBody);
+        expect((await h.run(eventBridgeEvent(h.buckets.exportBucket, newer))).logs[0].outcome).toBe('moved');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'overtake', priority: 'low' },
+  );
+  return newerBody;
 }
 
 // 6 parts of 5 MiB; one in flight at a time, so a hand-over after n parts leaves exactly n done.
