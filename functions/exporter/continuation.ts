@@ -16,7 +16,7 @@ export const isContinuation = (dataset: string, event: ObjectCreated): boolean =
   event.key.startsWith(continuationPrefix(dataset));
 
 /**
- * Continues a multipart copy an earlier invocation handed over (see progress.ts): copies the parts still missing,
+ * Continues a multipart copy or stream an earlier invocation handed over (see progress.ts): writes the parts missing,
  * then finishes as any export does, or hands over again. A failure keeps the upload and the progress, so Lambda's
  * retry of this event (or a redrive from the dead-letter queue) continues from the same place.
  */

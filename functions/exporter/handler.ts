@@ -26,8 +26,8 @@ export interface HandlerResult {
 /** Stop this long before Lambda's limit, leaving time to abort a multipart upload and log. */
 const DEADLINE_MARGIN_MS = 30_000;
 /**
- * A multipart copy stops starting parts when this little time is left (at most half of what there was at the
- * start), so the parts in flight end and the progress is saved well before the hard stop above.
+ * A multipart copy or stream stops starting parts when this little time is left (at most half of what there was at
+ * the start), so the parts in flight end and the progress is saved well before the hard stop above.
  */
 const HAND_OVER_MARGIN_MS = 150_000;
 

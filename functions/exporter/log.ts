@@ -3,7 +3,7 @@
  * `already_there`: the target held the same bytes, so nothing was copied. `already_moved`: the event's version no
  * longer exists (a repeated event). `superseded`: a newer upload or a deletion replaced the version before export, so
  * it was not delivered. `refused`: the key is outside the dataset's prefix. `failed`: see `error`; source kept.
- * `continuing`: a multipart copy too long for one invocation handed over to the next one after `parts` parts.
+ * `continuing`: a multipart copy or stream too long for one invocation handed over to the next one after `parts` parts.
  */
 export type Outcome =
   | 'moved'

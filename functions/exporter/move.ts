@@ -23,7 +23,7 @@ export interface MoveContext {
   readonly abortSignal?: AbortSignal;
   /** The function's memory, which bounds streaming buffers. */
   readonly memoryBytes?: number;
-  /** True when time is running out: a multipart copy then hands over to the next invocation (continuation.ts). */
+  /** True when time is running out: a multipart copy or stream then hands over to the next invocation. */
   readonly handOver?: () => boolean;
 }
 
@@ -99,10 +99,10 @@ export const targetSeen = (t: ObjectFacts | undefined): TargetSeen =>
   t ? { ...(t.etag && { etag: t.etag }), ...(t.lastModified && { lastModified: t.lastModified.toISOString() }) } : null;
 
 /**
- * The check before a multipart copy completes. While it ran (for hours, if it spanned invocations) the export of a
- * newer upload of the same file may have written the target: completing would put old bytes over new ones. So the
- * target must be as it was when the copy began, absent, or provably this very object (a repeated event's copy).
- * Timestamps cannot decide this: S3 gives them to the second.
+ * The check before a multipart copy or stream completes. While it ran (for hours, if it spanned invocations) the
+ * export of a newer upload of the same file may have written the target: completing would put old bytes over new
+ * ones. So the target must be as it was when the transfer began, absent, or provably this very object (a repeated
+ * event's copy). Timestamps cannot decide this: S3 gives them to the second.
  */
 export const guardTarget =
   (ctx: MoveContext, src: ObjectFacts, target: TargetLocation, seen: TargetSeen) => async (): Promise<void> => {

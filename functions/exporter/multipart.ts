@@ -42,7 +42,7 @@ export interface UploadProgress {
 export interface StrategyResult {
   readonly strategy: 'copy-object' | 'multipart-copy' | 'stream';
   readonly parts: number;
-  /** Set when a multipart copy stopped early (`handOver`): the upload is left open for the next invocation. */
+  /** Set when a multipart transfer stopped early (`handOver`): the upload is left open for the next invocation. */
   readonly handedOver?: UploadProgress;
   /** What S3 answered about the object it wrote, when it said anything: may prove the copy without a HeadObject. */
   readonly written?: WrittenObject;

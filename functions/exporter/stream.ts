@@ -93,7 +93,8 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
       return { strategy: 'stream', parts, handedOver: { uploadId: upload.uploadId, completed: watch.completed() } };
     }
     if (upload.uploadId) {
-      await abortUpload(client, { Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId }, 3, err);
+      const open = { Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId };
+      await abortUpload(client, open, ctx.partAttempts, err);
     }
     throw err;
   } finally {
