@@ -76,10 +76,9 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       await deleteProgress(client, at);
       return outcome;
     }
-    const done = transferred.handedOver?.completed ?? [];
-    record.partsMoved(progress.completed.length, transferred.handedOver ? done.length : total, progress.partSize);
     if (transferred.handedOver) {
-      await saveProgress(client, config, { ...progress, completed: done, invocations: progress.invocations + 1 }, at);
+      const { completed } = transferred.handedOver;
+      await saveProgress(client, config, { ...progress, completed, invocations: progress.invocations + 1 }, at);
       return record.emit('continuing');
     }
     const outcome = await finishExport(ctx, progress.source, progress.target, record, phase);

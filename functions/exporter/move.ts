@@ -229,7 +229,6 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
       }
       const progress = transferred.handedOver;
       if (progress) {
-        record.partsMoved(0, progress.completed.length, transferred.partSize);
         await saveProgress(client, config, {
           source: src,
           target,

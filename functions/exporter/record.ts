@@ -11,10 +11,8 @@ export class ExportRecord {
   readonly startedAt = Date.now();
   transfer: TransferResult | undefined;
   transferMs = 0;
-  /** For a copy that spans invocations: the parts finished so far, all invocations together. */
-  private partsDone: number | undefined;
-  /** For a copy that spans invocations: the bytes of the parts this invocation copied (default: the object's). */
-  private bytesMoved: number | undefined;
+  /** Bytes this invocation wrote to the target (a transfer spanning invocations writes only some of them here). */
+  private moved = 0;
 
   constructor(
     private readonly config: ExporterConfig,
@@ -35,13 +33,9 @@ export class ExportRecord {
       clearInterval(timer);
     }
     this.transferMs = Date.now() - t0;
+    const done = transfer.progress();
+    this.moved = done.bytes - done.bytesBefore;
     return this.transfer;
-  }
-
-  /** A copy spanning invocations had `before` parts when this invocation began and `after` at its end. */
-  partsMoved(before: number, after: number, partSize: number): void {
-    this.partsDone = after;
-    this.bytesMoved = Math.min(this.source.size ?? Infinity, (after - before) * partSize);
   }
 
   /** The keys every line about this object shares. */
@@ -81,11 +75,10 @@ export class ExportRecord {
       level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
       ...this.base(),
       strategy: this.transfer?.strategy ?? 'none',
-      parts: this.partsDone ?? this.transfer?.parts ?? 0,
+      // Handed over: the parts in so far, all invocations together; otherwise the parts the object was written in.
+      parts: this.transfer ? (this.transfer.handedOver?.completed.length ?? this.transfer.parts) : 0,
       duration_ms: Date.now() - this.startedAt,
-      throughput_mib_s: this.transfer
-        ? throughputMiBs(this.bytesMoved ?? this.transfer.bytes, this.transferMs)
-        : null,
+      throughput_mib_s: this.transfer ? throughputMiBs(this.moved, this.transferMs) : null,
       outcome,
       error: error ?? null,
     });

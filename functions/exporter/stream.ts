@@ -1,6 +1,7 @@
 import {
   CompleteMultipartUploadCommand,
   GetObjectCommand,
+  PutObjectCommand,
   UploadPartCommand,
   type ChecksumAlgorithm,
   type S3Client,
@@ -60,7 +61,13 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const onAbort = () => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const parts = Math.max(1, partCount(source.size, ctx.partSize));
-  const watch = watchParts(client, signal, () => ctx.handOver?.() === true, ctx.beforeComplete);
+  const watch = watchParts(client, {
+    signal,
+    timeIsShort: () => ctx.handOver?.() === true,
+    handOver: () => stop.abort(new Error('handing over')),
+    ...(ctx.beforeComplete && { beforeComplete: ctx.beforeComplete }),
+    ...(ctx.partDone && { partDone: ctx.partDone }),
+  });
   const upload = new Upload({
     client: watch.client,
     params: {
@@ -77,12 +84,6 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
     leavePartsOnError: true,
     abortController: stop,
   });
-  let loaded = 0;
-  upload.on('httpUploadProgress', (p) => {
-    ctx.partDone?.((p.loaded ?? loaded) - loaded);
-    loaded = p.loaded ?? loaded;
-  });
-  watch.onHandOver(() => stop.abort(new Error('handing over')));
   try {
     await upload.done();
     return { strategy: 'stream', parts };
@@ -106,26 +107,33 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
 /**
  * The client lib-storage sends with. Every request gets the transfer's signal (lib-storage does not pass one to its
  * parts, so a deadline would not stop them); each part's answer is kept, as a hand-over must name the parts that are
- * in; once `timeIsShort` says so (after at least one part, so a chain of hand-overs always ends) no part starts; and
+ * in, and told to `partDone` (a part that ends during a hand-over counts too); once `timeIsShort` says so (after at
+ * least one part, so a chain of hand-overs always ends) no part starts and `handOver` is called; and
  * CompleteMultipartUpload is sent only once `beforeComplete` has passed.
  */
 function watchParts(
   client: S3Client,
-  signal: AbortSignal,
-  timeIsShort: () => boolean,
-  beforeComplete: () => Promise<void> = async () => undefined,
+  o: {
+    signal: AbortSignal;
+    timeIsShort: () => boolean;
+    handOver: () => void;
+    beforeComplete?: () => Promise<void>;
+    partDone?: (bytes: number) => void;
+  },
 ) {
   const completed = new Map<number, ReturnType<typeof completedPart>>();
   const inFlight = new Set<Promise<unknown>>();
   let started = 0;
   let handingOver = false;
-  let onHandOver = () => undefined as void;
   const send = (command: Parameters<S3Client['send']>[0], options?: object) => {
-    const sent = client.send(command as never, { ...options, abortSignal: signal });
-    if (!(command instanceof UploadPartCommand)) return sent;
-    const partNumber = command.input.PartNumber!;
+    const sent = client.send(command as never, { ...options, abortSignal: o.signal });
+    // lib-storage writes a one-part object with PutObject, any other in parts.
+    const partNumber = command instanceof UploadPartCommand ? command.input.PartNumber : undefined;
+    if (partNumber === undefined && !(command instanceof PutObjectCommand)) return sent;
+    const bytes = (command.input as { Body: Uint8Array }).Body.byteLength;
     const part = sent.then((out) => {
-      completed.set(partNumber, completedPart(partNumber, out as PartAnswer));
+      if (partNumber !== undefined) completed.set(partNumber, completedPart(partNumber, out as PartAnswer));
+      o.partDone?.(bytes);
       return out;
     });
     inFlight.add(part);
@@ -140,21 +148,20 @@ function watchParts(
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
       return (command: Parameters<S3Client['send']>[0], options?: object) => {
         if (command instanceof UploadPartCommand) {
-          if (!handingOver && started > 0 && timeIsShort()) {
+          if (!handingOver && started > 0 && o.timeIsShort()) {
             handingOver = true;
-            onHandOver();
+            o.handOver();
           }
           if (handingOver) return Promise.reject(new Error('handing over: no further part is started'));
           started++;
         }
         if (!(command instanceof CompleteMultipartUploadCommand)) return send(command, options);
-        return beforeComplete().then(() => send(command, options));
+        return (o.beforeComplete?.() ?? Promise.resolve()).then(() => send(command, options));
       };
     },
   });
   return {
     client: watched,
-    onHandOver: (f: () => void) => void (onHandOver = f),
     handingOver: () => handingOver,
     settled: async () => void (await Promise.allSettled([...inFlight])),
     completed: () => [...completed.values()].sort((a, b) => a.PartNumber! - b.PartNumber!),
