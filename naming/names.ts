@@ -19,7 +19,7 @@ export const stackIds = {
 export const exportPrefix = (dataset: string): string => `${dataset}/`;
 
 /**
- * Where a push dataset's exporter keeps a multipart copy's progress between invocations, in the export bucket.
+ * Where a push dataset's exporter keeps a long copy's or stream's progress between invocations, in the export bucket.
  * Dataset names start with a letter, so this is inside no dataset's prefix: users cannot write it, and the exporter
  * tells its events from uploads by the prefix alone.
  */

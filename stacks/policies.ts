@@ -30,9 +30,6 @@ import { policy, tlsOnly, type PolicyDocument } from './policy-document';
 export const serviceTrust = (service: string): PolicyDocument =>
   policy({ Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
 
-/** Where a copy or stream too long for one invocation keeps its progress, whose writes start the next invocation. */
-export const progressPrefix = (d: PushDataset): string => continuationPrefix(d.name);
-
 /**
  * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
  * receiver's KMS key when it has one); keep a long copy's progress; log; fail.
@@ -40,7 +37,7 @@ export const progressPrefix = (d: PushDataset): string => continuationPrefix(d.n
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
-  const progress = progressPrefix(d);
+  const progress = continuationPrefix(d.name);
   return policy(
     { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
     !d.keep_files && {

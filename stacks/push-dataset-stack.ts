@@ -15,6 +15,7 @@ import {
   alarmTopicArn,
   artifactBucketName,
   artifactKey,
+  continuationPrefix,
   deadLetterQueueName,
   exportPrefix,
   exporterLogGroup,
@@ -25,7 +26,7 @@ import {
 } from '../naming';
 import type { Settings } from '../settings';
 import { PlatformStack } from './platform-stack';
-import { deadLetterQueuePolicy, exporterRolePolicy, progressPrefix, pushUserPolicy, serviceTrust } from './policies';
+import { deadLetterQueuePolicy, exporterRolePolicy, pushUserPolicy, serviceTrust } from './policies';
 import { toJson } from './policy-document';
 
 /** The exporter's code as built at synth time; its S3 location is derived from the hash. */
@@ -106,7 +107,7 @@ export class PushDatasetStack extends PlatformStack {
       destinationConfig: { onFailure: { destination: failed.arn } },
     });
 
-    const progress = progressPrefix(dataset);
+    const progress = continuationPrefix(dataset.name);
     const rule = new CloudwatchEventRule(this, 'object-created', {
       name,
       description: `Objects created under s3://${s.exportBucket}/${exportPrefix(dataset.name)}`,

@@ -29,7 +29,7 @@ const DEADLINE_MARGIN_MS = 30_000;
  * A multipart copy or stream stops starting parts when this little time is left (at most half of what there was at
  * the start), so the parts in flight end and the progress is saved well before the hard stop above.
  */
-const HAND_OVER_MARGIN_MS = 150_000;
+export const HAND_OVER_MARGIN_MS = 150_000;
 
 /** True once the invocation should hand a long copy over to the next one; undefined outside Lambda. */
 function handOverCheck(context?: Partial<Context>): (() => boolean) | undefined {

@@ -77,8 +77,15 @@ export function transferOptions(
   ctx: MoveContext,
 ): Pick<
   TransferOptions,
-  'client' | 'mode' | 'multipartThresholdBytes' | 'partSizeBytes' | 'queueSize' | 'memoryBytes' | 'abortSignal'
-> & { handOver?: () => boolean } {
+  | 'client'
+  | 'mode'
+  | 'multipartThresholdBytes'
+  | 'partSizeBytes'
+  | 'queueSize'
+  | 'memoryBytes'
+  | 'abortSignal'
+  | 'handOver'
+> {
   const { config } = ctx;
   return {
     client: ctx.client,

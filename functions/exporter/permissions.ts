@@ -25,8 +25,8 @@ export const TARGET_ACTIONS: readonly string[] = Object.freeze([
 export const SOURCE_OBJECT_ACTIONS: readonly string[] = Object.freeze(['s3:GetObject', 's3:GetObjectVersion']);
 
 /**
- * On `arn:aws:s3:::<export bucket>/<continuationPrefix(dataset)>*`, for `transfer: copy`: a multipart copy too long
- * for one invocation writes its progress there, the next invocation reads that exact version, and each deletes the
+ * On `arn:aws:s3:::<export bucket>/<continuationPrefix(dataset)>*`: a multipart copy or stream too long for one
+ * invocation writes its progress there, the next invocation reads that exact version, and each deletes the
  * version it started from (progress.ts).
  */
 export const PROGRESS_ACTIONS: readonly string[] = Object.freeze([
