@@ -5,9 +5,10 @@ import { DEFAULT_SETTINGS } from '../naming';
 import { policyOf, resources, synthesize } from './helpers/synth';
 
 /**
- * The statement `describe` tells a receiver to paste, evaluated by an IAM policy engine as the receiver's bucket
+ * The statements `describe` tells a receiver to paste, evaluated by an IAM policy engine as the receiver's bucket
  * policy together with the exporter role's own policy from the synthesized stack: a cross-account request needs both.
- * It must allow every request of a full export with either strategy, and nothing else.
+ * They must allow every request of a full export with either strategy, and of the clean-up after a failure, and
+ * nothing else.
  */
 const RECEIVER_ACCOUNT = '777788889999';
 
@@ -36,6 +37,14 @@ const EXPORT_REQUESTS: Record<string, [request: string, action: string][]> = {
   ],
 };
 
+/**
+ * Requests on the bucket itself: after a failure (a lost CreateMultipartUpload answer, a function killed mid-copy)
+ * the exporter lists the incomplete uploads at the key so it can abort them (AbortMultipartUpload, above).
+ */
+const BUCKET_REQUESTS: [request: string, action: string][] = [
+  ['ListMultipartUploads (uploads a failure left at the key)', 's3:ListBucketMultipartUploads'],
+];
+
 /** What an exporter has no business doing in someone else's bucket. */
 const NOT_NEEDED_ON_OBJECTS = [
   's3:DeleteObject',
@@ -61,8 +70,8 @@ describe.each(datasets.push.map((d) => d.name))('the receiver statement describe
   const identity = policyOf(resources(stacks[`push-${name}`], 'aws_iam_role_policy')['exporter-policy'].policy);
   const bucket: string = described.receivingBucket;
 
-  /** The engine's answer with the given receiver bucket-policy statements (default: the one describe printed). */
-  async function decision(action: string, resource: string, receiverStatements: object[] = [described.receiverStatement]) {
+  /** The engine's answer with the given receiver bucket-policy statements (default: those describe printed). */
+  async function decision(action: string, resource: string, receiverStatements: object[] = described.receiverStatements) {
     const r = await runSimulation(
       {
         request: {
@@ -89,25 +98,43 @@ describe.each(datasets.push.map((d) => d.name))('the receiver statement describe
   }
 
   const key = `arn:aws:s3:::${bucket}/${name}/2026/extract.csv`;
+  const bucketArn = `arn:aws:s3:::${bucket}`;
   test.each(Object.entries(EXPORT_REQUESTS).flatMap(([strategy, requests]) => requests.map(([request, action]) => [strategy, request, action])))(
     '%s: %s (%s) → Allowed',
     async (_, __, action) => expect(await decision(action, key)).toBe('Allowed'),
   );
+
+  test.each(BUCKET_REQUESTS)('clean-up: %s (%s) on the bucket → Allowed', async (_, action) => {
+    expect(await decision(action, bucketArn)).toBe('Allowed');
+  });
 
   test.each(NOT_NEEDED_ON_OBJECTS)('%s on an object → Denied', async (action) => {
     expect(await decision(action, key)).not.toBe('Allowed');
   });
 
   test.each(NOT_NEEDED_ON_BUCKET)('%s on the bucket → Denied', async (action) => {
-    expect(await decision(action, `arn:aws:s3:::${bucket}`)).not.toBe('Allowed');
+    expect(await decision(action, bucketArn)).not.toBe('Allowed');
   });
 
-  test('every action the statement grants is needed by some export request', () => {
-    const needed = new Set(Object.values(EXPORT_REQUESTS).flatMap((rs) => rs.map(([, a]) => a)));
-    expect([...described.receiverStatement.Action].sort()).toEqual([...needed].sort());
+  test('every action the statements grant is needed by some request, on objects under the prefix or on the bucket', () => {
+    const onObjects = new Set(Object.values(EXPORT_REQUESTS).flatMap((rs) => rs.map(([, a]) => a)));
+    const [delivery, cleanUp, ...more] = described.receiverStatements;
+    expect(more).toEqual([]);
+    expect([...delivery.Action].sort()).toEqual([...onObjects].sort());
+    expect(delivery.Resource).toBe(`${bucketArn}/${name}/*`);
+    expect([...cleanUp.Action].sort()).toEqual(BUCKET_REQUESTS.map(([, a]) => a).sort());
+    expect(cleanUp.Resource).toBe(bucketArn);
   });
 
-  test('without the statement, the same requests are denied: the receiver decides', async () => {
+  test('with the delivery statement alone, exports are allowed and only the clean-up listing is denied', async () => {
+    const deliveryOnly = [described.receiverStatement];
+    expect(await decision('s3:PutObject', key, deliveryOnly)).toBe('Allowed');
+    expect(await decision('s3:AbortMultipartUpload', key, deliveryOnly)).toBe('Allowed');
+    expect(await decision('s3:ListBucketMultipartUploads', bucketArn, deliveryOnly)).toBe('ImplicitlyDenied');
+  });
+
+  test('without the statements, the same requests are denied: the receiver decides', async () => {
     expect(await decision('s3:PutObject', key, [])).toBe('ImplicitlyDenied');
+    expect(await decision('s3:ListBucketMultipartUploads', bucketArn, [])).toBe('ImplicitlyDenied');
   });
 });

@@ -39,26 +39,28 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
     expect([...described.uploaders].sort()).toEqual(users.map((p) => p.role).sort());
   });
 
-  test("the receiver statement grants the role exactly the actions the role's policy uses on that bucket", () => {
+  test("the receiver statements grant the role exactly the actions the role's policy uses on that bucket", () => {
     const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
     const write = exporterPolicy.find((s) => s.Sid === 'WriteTarget')!;
-    expect(described.receiverStatement).toEqual({
-      Sid: 'AllowHubExportsDelivery',
-      Effect: 'Allow',
-      Principal: { AWS: described.exporterRoleArn },
-      Action: write.Action,
-      Resource: write.Resource,
-    });
+    const cleanUp = exporterPolicy.find((s) => s.Sid === 'CleanUpTarget')!;
+    const principal = { AWS: described.exporterRoleArn };
+    expect(described.receiverStatements).toEqual([
+      { Sid: 'AllowHubExportsDelivery', Effect: 'Allow', Principal: principal, Action: write.Action, Resource: write.Resource },
+      { Sid: 'AllowHubExportsCleanUp', Effect: 'Allow', Principal: principal, Action: cleanUp.Action, Resource: cleanUp.Resource },
+    ]);
+    // Kept for scripts that read --json from before clean-up: the delivery statement alone.
+    expect(described.receiverStatement).toEqual(described.receiverStatements[0]);
   });
 
   test('the text names the upload location, the role and prints the statements as JSON', () => {
     const text = run([name]).out;
     expect(text).toContain(`Upload files to       ${described.uploadTo}`);
     expect(text).toContain(`Exporter role         ${described.exporterRoleArn}`);
-    // Each statement is printed as an indented JSON block that starts with "{" and ends with "}" on lines of their own.
-    const blocks = [...text.matchAll(/^\{$[\s\S]*?^\}$/gm)].map((m) => JSON.parse(m[0]));
+    // The bucket policy's statements are one JSON list ("[" … "]" on lines of their own) a receiver pastes as is;
+    // the key policy's statement, if any, is one JSON object ("{" … "}"), after it.
+    const blocks = [...text.matchAll(/^(\[|\{)$[\s\S]*?^(\]|\})$/gm)].map((m) => JSON.parse(m[0]));
     const key = described.receiverKey ? [described.receiverKey.statement] : [];
-    expect(blocks).toEqual([described.receiverStatement, ...key]);
+    expect(blocks).toEqual([described.receiverStatements, ...key]);
   });
 
   test("with kms_key_arn, the key statement grants the role exactly what the role's policy allows on that key", () => {

@@ -21,6 +21,8 @@ const VALIDATOR_ONLY: Record<string, string> = {
   'push_datasets/two_documents.yaml': 'one YAML document per file',
   'push_datasets/bucket_code_bucket.yaml': "the target must not be the exporter's code bucket (a setting)",
   'pull_datasets/hub_exports_lambda_code.yaml': "the derived bucket must not be the exporter's code bucket",
+  'push_datasets/bucket_ledger_bucket.yaml': "the target must not be the exporters' ledger bucket (a setting)",
+  'pull_datasets/hub_exports_ledger.yaml': "the derived bucket must not be the exporters' ledger bucket",
   'push_datasets/kms_platform_account.yaml': "the receiver's key must not be in the platform account (a setting)",
 };
 /** Not YAML an editor could check against a schema, or not a dataset file at all. */

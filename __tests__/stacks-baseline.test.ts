@@ -74,6 +74,14 @@ describe('exporter stack', () => {
     ]);
   });
 
+  test('the ledger bucket is unversioned, sends no events and expires each record 30 days after its last write', () => {
+    const ledger = bucketsOf(exporter).find((b) => b.name === 'mojap-hub-exports-ledger')!;
+    expect(attached(exporter, 'aws_s3_bucket_versioning', ledger.id)).toEqual([]);
+    expect(attached(exporter, 'aws_s3_bucket_notification', ledger.id)).toEqual([]);
+    const [lifecycle] = attached(exporter, 'aws_s3_bucket_lifecycle_configuration', ledger.id);
+    expect(lifecycle.rule).toEqual(expect.arrayContaining([expect.objectContaining({ expiration: [{ days: 30 }], filter: [{ prefix: '' }] })]));
+  });
+
   test('holds the exporter code once, at the key every push stack derives', () => {
     const object = only(exporter, 'aws_s3_object');
     expect(target(exporter, object.bucket).bucket).toBe('mojap-hub-exports-lambda-code');
@@ -138,6 +146,11 @@ describe.each([
     });
     expect(bySid.WriteTarget.Resource).toBe(`arn:aws:s3:::${bucket}/${name}/*`);
     expect(bySid.WriteTarget.Condition).toEqual({ StringNotEquals: { 's3:ResourceAccount': '593291632749' } });
+    // Clean-up lists the target's incomplete uploads: on the bucket itself (S3 has no prefix condition for it).
+    expect(bySid.CleanUpTarget).toMatchObject({ Action: ['s3:ListBucketMultipartUploads'], Resource: `arn:aws:s3:::${bucket}`, Condition: bySid.WriteTarget.Condition });
+    // Its own ledger records, and listing them (a missing record is then a 404).
+    expect(bySid.KeepLedger).toMatchObject({ Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::mojap-hub-exports-ledger/${name}/*` });
+    expect(bySid.ListOwnLedger).toMatchObject({ Resource: 'arn:aws:s3:::mojap-hub-exports-ledger', Condition: { StringLike: { 's3:prefix': [`${name}/*`] } } });
     expect(bySid.WriteOwnLogs.Resource).toBe(`arn:aws:logs:eu-west-1:593291632749:log-group:/aws/lambda/export_${name}-move:*`);
     expect(bySid.SendFailedEvents.Resource).toBe(`arn:aws:sqs:eu-west-1:593291632749:export_${name}-move-failed`);
     for (const s of exporterPolicy) for (const a of s.Action) expect(a).not.toMatch(/\*/);
@@ -155,6 +168,7 @@ describe.each([
         variables: {
           DATASET: name,
           TARGET_BUCKET: bucket,
+          LEDGER_BUCKET: 'mojap-hub-exports-ledger',
           KEEP_FILES: String(keepFiles),
           TRANSFER_MODE: transfer,
           EXPORTER_PRINCIPAL: `arn:aws:iam::593291632749:role/service-role/export_${name}-move`,

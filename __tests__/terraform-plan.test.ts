@@ -20,7 +20,8 @@ const S3_BUCKET_SET = {
   aws_s3_bucket_lifecycle_configuration: 1,
 };
 const EXPORTER = {
-  ...Object.fromEntries(Object.entries(S3_BUCKET_SET).map(([k, v]) => [k, 2 * v])),
+  // Three secure buckets: the export bucket, the exporters' ledger and the code bucket; only the first is versioned.
+  ...Object.fromEntries(Object.entries(S3_BUCKET_SET).map(([k, v]) => [k, 3 * v])),
   aws_s3_bucket_versioning: 1,
   aws_s3_bucket_notification: 1,
   aws_s3_object: 1,

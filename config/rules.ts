@@ -3,6 +3,7 @@ import {
   artifactBucketName,
   bucketNameProblem,
   exporterName,
+  ledgerBucketName,
   pullBucketName,
   type PlatformSettings,
 } from '../naming';
@@ -49,6 +50,12 @@ export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings)
       path: ['bucket'],
       message: `expected the receiving bucket, found "${d.bucket}", which holds the exporter's code: ask the receiver for their bucket's name`,
     });
+  } else if (d.bucket === ledgerBucketName(s)) {
+    // Our own account again: only the role's s3:ResourceAccount condition would keep deliveries off every record.
+    out.push({
+      path: ['bucket'],
+      message: `expected the receiving bucket, found "${d.bucket}", which holds the exporters' ledger: ask the receiver for their bucket's name`,
+    });
   }
   const keyAccount = d.kms_key_arn?.split(':')[4];
   if (keyAccount === s.account) {
@@ -79,6 +86,12 @@ export function pullRules(d: PullDataset, fileStem: string, s: PlatformSettings)
     out.push({
       path: ['name'],
       message: `gives the bucket name "${bucket}", which holds the exporter's code: choose another name`,
+    });
+  } else if (bucket === ledgerBucketName(s)) {
+    // Its users' role policies would reach every exporter's records, which decide what is delivered and what skipped.
+    out.push({
+      path: ['name'],
+      message: `gives the bucket name "${bucket}", which holds the exporters' ledger: choose another name`,
     });
   }
   return out;

@@ -1,5 +1,10 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
-import { receiverKeyStatement, receiverStatement, type PolicyStatement } from '../functions/exporter/permissions';
+import {
+  receiverKeyStatement,
+  receiverStatement,
+  receiverStatements,
+  type PolicyStatement,
+} from '../functions/exporter/permissions';
 import {
   alarmTopicName,
   bucketArn,
@@ -32,7 +37,12 @@ export interface PushDescription {
   readonly failedExportsQueue: string;
   readonly alarmTopic: string;
   readonly paperwork: string;
-  /** The statement the receiving bucket's owner adds to its bucket policy. */
+  /**
+   * Every statement the receiving bucket's owner adds to its bucket policy, in order: delivery under `<name>/`, then
+   * clean-up (listing the bucket's incomplete multipart uploads, so the exporter can abort those a failure left).
+   */
+  readonly receiverStatements: readonly PolicyStatement[];
+  /** The delivery statement alone (`receiverStatements[0]`), as `--json` gave it before clean-up existed. */
   readonly receiverStatement: PolicyStatement;
   /** With `kms_key_arn`: the receiver's key, and the statement its owner adds to the key's policy. */
   readonly receiverKey?: { readonly arn: string; readonly statement: PolicyStatement };
@@ -73,6 +83,7 @@ export function describePush(s: PlatformSettings, d: PushDataset, file: string):
     failedExportsQueue: deadLetterQueueName(d.name),
     alarmTopic: alarmTopicName(s),
     paperwork: d.paperwork,
+    receiverStatements: receiverStatements({ bucket: d.bucket, dataset: d.name, principal: role }),
     receiverStatement: receiverStatement({ bucket: d.bucket, dataset: d.name, principal: role }),
     ...(d.kms_key_arn !== undefined && {
       receiverKey: {
@@ -125,9 +136,14 @@ export function renderText(d: Description): string {
       row('Failed exports go to', `SQS queue ${d.failedExportsQueue}, alarm topic ${d.alarmTopic}`),
       row('Paperwork', d.paperwork),
       '',
-      `The owner of ${d.receivingBucket} must add this statement to its bucket policy:`,
+      // One list, pasted as is into the policy's "Statement" (or appended to the statements already there).
+      `The owner of ${d.receivingBucket} must add these statements to its bucket policy (into its "Statement" list).`,
+      `The first lets the exporter deliver under ${exportPrefix(d.name)}. The second lets it find and abort the uploads`,
+      'a failure left behind; S3 cannot limit it to a folder, so the exporter sees the keys of every incomplete upload',
+      "in the bucket. Without it exports still work, but those uploads stay (billed) until the owner's lifecycle rule",
+      'removes them.',
       '',
-      JSON.stringify(d.receiverStatement, null, 2),
+      JSON.stringify(d.receiverStatements, null, 2),
       '',
       ...(d.receiverKey
         ? [

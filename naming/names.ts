@@ -25,6 +25,15 @@ export const exportPrefix = (dataset: string): string => `${dataset}/`;
  */
 export const continuationPrefix = (dataset: string): string => `.exporter-state/${dataset}/`;
 
+/**
+ * The exporter's memory of each key (which upload it last delivered, who is working on it): an unversioned bucket,
+ * named after the export bucket, without events, so its conditional writes are exact and invoke nothing.
+ */
+export const ledgerBucketName = (s: PlatformSettings): string => `${s.exportBucket}-ledger`;
+/** Where one push dataset's exporter keeps its records, and the record of one key (by its hash). */
+export const ledgerPrefix = (dataset: string): string => `${dataset}/`;
+export const ledgerKey = (dataset: string, keyHash: string): string => `${ledgerPrefix(dataset)}${keyHash}.json`;
+
 /** The exporter's role and its Lambda function share this name (the old system's `export_<name>-move`). */
 export const exporterName = (dataset: string): string => `export_${dataset}-move`;
 

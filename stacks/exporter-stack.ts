@@ -4,17 +4,21 @@ import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notifica
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import { alarmTopicName, artifactBucketName, artifactKey, stackIds } from '../naming';
+import { alarmTopicName, artifactBucketName, artifactKey, ledgerBucketName, stackIds } from '../naming';
 import type { Settings } from '../settings';
 import { PlatformStack } from './platform-stack';
-import { alarmTopicPolicy, artifactBucketPolicy, exportBucketPolicy } from './policies';
+import { alarmTopicPolicy, artifactBucketPolicy, exportBucketPolicy, ledgerBucketPolicy } from './policies';
 import { toJson } from './policy-document';
 import { SecureBucket } from './secure-bucket';
 import type { ExporterArtifact } from './push-dataset-stack';
 
+/** Ledger records are removed this long after their key was last exported (see the ledger bucket below). */
+export const LEDGER_RECORD_DAYS = 30;
+
 /**
  * What every push dataset shares, and nothing that names a dataset, so adding a dataset never changes this stack:
- * the export bucket (versioned, events to EventBridge), the exporter's code, and the alarm topic.
+ * the export bucket (versioned, events to EventBridge), the exporters' ledger, the exporter's code, and the alarm
+ * topic.
  */
 export class ExporterStack extends PlatformStack {
   constructor(scope: Construct, settings: Settings, artifact: ExporterArtifact) {
@@ -26,14 +30,27 @@ export class ExporterStack extends PlatformStack {
     };
 
     // Versioned so the exporter deletes exactly the version it copied, never a newer upload at the same key.
-    const exports = new SecureBucket(this, 'export-bucket', {
+    // Not named `exports`: compiled to CommonJS, a local of that name shadows the module's `exports`, through which
+    // the emitted code reads LEDGER_RECORD_DAYS below (it read undefined, and the ledger's expiry rule vanished).
+    const exportBucket = new SecureBucket(this, 'export-bucket', {
       name: s.exportBucket,
       policy: exportBucketPolicy(s),
       versioned: true,
       ...lifecycle,
     });
     // One notification configuration per bucket: send everything to EventBridge, where each dataset has its own rule.
-    new S3BucketNotification(this, 'export-bucket-events', { bucket: exports.bucket.id, eventbridge: true });
+    new S3BucketNotification(this, 'export-bucket-events', { bucket: exportBucket.bucket.id, eventbridge: true });
+
+    // What each exporter remembers per key (which upload it delivered, who is writing): unversioned, so conditional
+    // writes compare with the one current record; no events. A record outlives every event that could still come
+    // for its key (Lambda keeps events 6 h, the dead-letter queue 14 days): 30 days after its last write it goes.
+    new SecureBucket(this, 'ledger-bucket', {
+      name: ledgerBucketName(s),
+      policy: ledgerBucketPolicy(s),
+      versioned: false,
+      ...lifecycle,
+      expireObjectsDays: LEDGER_RECORD_DAYS,
+    });
 
     const code = new SecureBucket(this, 'code-bucket', {
       name: artifactBucketName(s),

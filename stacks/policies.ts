@@ -8,15 +8,19 @@ import {
   eventRuleArn,
   exportPrefix,
   exporterLogGroup,
+  ledgerBucketName,
+  ledgerPrefix,
   pullBucketName,
   type PlatformSettings,
 } from '../naming';
 import {
+  LEDGER_ACTIONS,
   PROGRESS_ACTIONS,
   SOURCE_BUCKET_ACTIONS,
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
   TARGET_ACTIONS,
+  TARGET_BUCKET_ACTIONS,
   TARGET_KEY_ACTIONS,
   viaS3,
 } from '../functions/exporter/permissions';
@@ -38,6 +42,8 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
   const progress = continuationPrefix(d.name);
+  const ledger = bucketArn(ledgerBucketName(s));
+  const notOurs = { StringNotEquals: { 's3:ResourceAccount': s.account } };
   return policy(
     { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
     !d.keep_files && {
@@ -59,6 +65,14 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Action: PROGRESS_ACTIONS,
       Resource: `${source}/${progress}*`,
     },
+    { Sid: 'KeepLedger', Effect: 'Allow', Action: LEDGER_ACTIONS, Resource: `${ledger}/${ledgerPrefix(d.name)}*` },
+    {
+      Sid: 'ListOwnLedger',
+      Effect: 'Allow',
+      Action: SOURCE_BUCKET_ACTIONS,
+      Resource: ledger,
+      Condition: { StringLike: { 's3:prefix': [`${ledgerPrefix(d.name)}*`] } },
+    },
     {
       Sid: 'WriteTarget',
       Effect: 'Allow',
@@ -66,7 +80,14 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       // Only under `<name>/`: the exporter keeps the source key, and datasets may share a receiving bucket.
       Resource: `${bucketArn(d.bucket)}/${prefix}*`,
       // Targets are in receivers' accounts, where their bucket policy must consent too; never a bucket of ours.
-      Condition: { StringNotEquals: { 's3:ResourceAccount': s.account } },
+      Condition: notOurs,
+    },
+    {
+      Sid: 'CleanUpTarget',
+      Effect: 'Allow',
+      Action: TARGET_BUCKET_ACTIONS,
+      Resource: bucketArn(d.bucket),
+      Condition: notOurs,
     },
     d.kms_key_arn !== undefined && {
       Sid: 'EncryptWithTargetKey',
@@ -145,6 +166,10 @@ export function pullUserPolicy(s: PlatformSettings, d: PullDataset): PolicyDocum
 
 /** The export bucket: TLS only. Access comes from identity policies on users' roles and exporter roles. */
 export const exportBucketPolicy = (s: PlatformSettings): PolicyDocument => policy(...tlsOnly(bucketArn(s.exportBucket)));
+
+/** The ledger bucket: TLS only. Each exporter role reaches its own dataset's prefix through its identity policy. */
+export const ledgerBucketPolicy = (s: PlatformSettings): PolicyDocument =>
+  policy(...tlsOnly(bucketArn(ledgerBucketName(s))));
 
 /** The exporter code bucket: TLS only; Lambda reads it with the deployer's credentials at deploy time. */
 export const artifactBucketPolicy = (s: PlatformSettings): PolicyDocument =>

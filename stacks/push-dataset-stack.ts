@@ -21,6 +21,7 @@ import {
   exporterLogGroup,
   exporterName,
   exporterRoleArn,
+  ledgerBucketName,
   stackIds,
   userPolicyName,
 } from '../naming';
@@ -88,6 +89,7 @@ export class PushDatasetStack extends PlatformStack {
         variables: {
           DATASET: dataset.name,
           TARGET_BUCKET: dataset.bucket,
+          LEDGER_BUCKET: ledgerBucketName(s),
           KEEP_FILES: String(dataset.keep_files),
           TRANSFER_MODE: dataset.transfer,
           // Quoted in its error messages: the statement a receiver must add names this role.

@@ -16,6 +16,11 @@ export interface SecureBucketProps {
   readonly abortIncompleteUploadDays: number;
   /** With versioning: how long an overwritten version is kept. */
   readonly noncurrentVersionDays: number;
+  /**
+   * Objects are deleted this many days after they were last written.
+   * @default never
+   */
+  readonly expireObjectsDays?: number;
 }
 
 /**
@@ -63,6 +68,16 @@ export class SecureBucket extends Construct {
                 filter: [{ prefix: '' }],
                 noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays }],
                 expiration: [{ expiredObjectDeleteMarker: true }],
+              },
+            ]
+          : []),
+        ...(props.expireObjectsDays !== undefined
+          ? [
+              {
+                id: 'expire-objects',
+                status: 'Enabled',
+                filter: [{ prefix: '' }],
+                expiration: [{ days: props.expireObjectsDays }],
               },
             ]
           : []),

@@ -1,11 +1,13 @@
 import { ConfigError, DEFAULTS, loadConfig } from '../../functions/exporter/config';
 
-const base = { DATASET: 'proj', TARGET_BUCKET: 'receiver-landing' };
+const base = { DATASET: 'proj', TARGET_BUCKET: 'receiver-landing', LEDGER_BUCKET: 'mojap-hub-exports-ledger' };
 
 test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 16 in flight, progress every 30 s', () => {
   expect(loadConfig(base)).toEqual({
     dataset: 'proj',
     targetBucket: 'receiver-landing',
+    ledgerBucket: 'mojap-hub-exports-ledger',
+    claimTtlMs: 30_000,
     keepFiles: false,
     transferMode: 'copy',
     multipartThresholdBytes: DEFAULTS.multipartThresholdBytes,
@@ -24,6 +26,7 @@ test('every setting read from its variable', () => {
     PART_SIZE_BYTES: '5242880',
     PART_CONCURRENCY: '4',
     PROGRESS_LOG_INTERVAL_MS: '5000',
+    CLAIM_TTL_MS: '2000',
     AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:7480',
     EXPORTER_PRINCIPAL: 'arn:aws:iam:::user/exporter',
     TARGET_KMS_KEY_ARN: 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -35,6 +38,7 @@ test('every setting read from its variable', () => {
     partSizeBytes: 5242880,
     partConcurrency: 4,
     progressLogIntervalMs: 5000,
+    claimTtlMs: 2000,
     endpoint: 'http://127.0.0.1:7480',
     principal: 'arn:aws:iam:::user/exporter',
     targetKeyArn: 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -53,6 +57,7 @@ test('every problem is reported at once, naming the variable, the value and what
       PART_SIZE_BYTES: '1024',
       PROGRESS_LOG_INTERVAL_MS: '5s',
       TARGET_KMS_KEY_ARN: 'alias/landing',
+      CLAIM_TTL_MS: '10',
     });
   } catch (e) {
     error = e as ConfigError;
@@ -60,6 +65,8 @@ test('every problem is reported at once, naming the variable, the value and what
   expect(error?.problems).toEqual([
     'DATASET="Proj": expected a dataset name (lower case letters, digits, underscores)',
     'TARGET_BUCKET="arn:aws:s3:::x": may contain only lower case letters, digits, dots and hyphens (found ":")',
+    'LEDGER_BUCKET is not set',
+    'CLAIM_TTL_MS="10": expected a whole number from 100 to 600000 milliseconds',
     'KEEP_FILES="yes": expected one of true, false',
     'TRANSFER_MODE="rsync": expected one of copy, stream',
     'MULTIPART_THRESHOLD_BYTES="6GiB": expected a whole number from 0 to 5368709120 bytes (5 GiB, the largest single CopyObject)',

@@ -1,7 +1,7 @@
 import { EventError, formDecode, keyCandidates, parseEvent } from '../../functions/exporter/event';
 import { eventBridgeEvent, formEncode, s3RecordsEvent } from './helpers/events';
 
-const object = { key: 'proj/a b+c.csv', size: 12, etag: '0123abcd', versionId: 'v1' };
+const object = { key: 'proj/a b+c.csv', size: 12, etag: '0123abcd', versionId: 'v1', sequencer: '00617F08299329D189' };
 
 describe('parseEvent', () => {
   test('EventBridge "Object Created": bucket, key as sent, size, ETag without quotes, version', () => {
@@ -15,6 +15,7 @@ describe('parseEvent', () => {
           size: 12,
           etag: '0123abcd',
           versionId: 'v1',
+          sequencer: '00617F08299329D189',
         },
       ],
       ignored: [],
@@ -26,13 +27,21 @@ describe('parseEvent', () => {
     e.Records.push({ ...e.Records[0], eventName: 'ObjectRemoved:Delete' });
     const parsed = parseEvent(e);
     expect(parsed.objects).toEqual([
-      { bucket: 'hub', key: 'proj/a+b%2Bc.csv', keyEncoding: 'form', size: 12, etag: '0123abcd', versionId: 'v1' },
+      {
+        bucket: 'hub',
+        key: 'proj/a+b%2Bc.csv',
+        keyEncoding: 'form',
+        size: 12,
+        etag: '0123abcd',
+        versionId: 'v1',
+        sequencer: '00617F08299329D189',
+      },
     ]);
     expect(parsed.ignored).toEqual(['Records[1]: aws:s3 ObjectRemoved:Delete']);
   });
 
   test('an unversioned object has no version; a folder marker of zero bytes is an object like any other', () => {
-    const e = eventBridgeEvent('hub', { key: 'proj/dir/', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e' });
+    const e = eventBridgeEvent('hub', { key: 'proj/dir/', size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: '0A' });
     expect(parseEvent(e).objects).toEqual([
       {
         bucket: 'hub',
@@ -40,8 +49,14 @@ describe('parseEvent', () => {
         keyEncoding: 'undocumented',
         size: 0,
         etag: 'd41d8cd98f00b204e9800998ecf8427e',
+        sequencer: '0A',
       },
     ]);
+  });
+
+  test('a sequencer that is not hexadecimal is an error, not a guess', () => {
+    const e = eventBridgeEvent('hub', { ...object, sequencer: 'not-hex' });
+    expect(() => parseEvent(e)).toThrow(/expected "sequencer" to be hexadecimal, found "not-hex"/);
   });
 
   test('s3:TestEvent and other EventBridge S3 events are ignored, not errors', () => {

@@ -1,5 +1,5 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { receiverStatement } from '../../functions/exporter/permissions';
+import { receiverStatements } from '../../functions/exporter/permissions';
 import { Transfer } from '../../functions/exporter/transfer';
 import { head } from '../../functions/exporter/resolve';
 import { eventBridgeEvent } from './helpers/events';
@@ -58,11 +58,11 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
       await expectNothingDelivered(buckets, key, uploaded.versionId);
 
       // The receiver adds exactly what the message says; the retry then delivers.
-      const statement = JSON.parse(message.split('\n')[1]);
-      expect(statement).toEqual(
-        receiverStatement({ bucket: buckets.receiverBucket, dataset: DATASET, principal: h().s3.exporter.principal }),
+      const statements = message.split('\n').slice(1, 3).map((line) => JSON.parse(line));
+      expect(statements).toEqual(
+        receiverStatements({ bucket: buckets.receiverBucket, dataset: DATASET, principal: h().s3.exporter.principal }),
       );
-      await buckets.allowExporter(statement);
+      await buckets.allowExporter(statements);
       const retry = await harness.run(eventBridgeEvent(buckets.exportBucket, uploaded));
       expect(retry.logs.map((l) => l.outcome)).toEqual(['moved']);
       expect((await buckets.received(key)).sha256).toBe(sha256(body));

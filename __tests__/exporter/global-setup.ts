@@ -21,7 +21,7 @@ export async function running(): Promise<boolean> {
   const endpoint = /^AWS_ENDPOINT_URL_S3=(.*)$/m.exec(fs.readFileSync(ENV_FILE, 'utf8'))?.[1];
   if (!endpoint) return false;
   try {
-    await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+    await fetch(endpoint, { signal: AbortSignal.timeout(5000) });
     return true;
   } catch {
     return false;
@@ -43,7 +43,8 @@ export default async function globalSetup(globalConfig: GlobalConfig): Promise<v
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   if (r.status === 0 && fs.existsSync(ENV_FILE)) {
     process.stdout.write(`\n${output.split('\n').pop()}\n`);
-    (globalThis as { hubExportsStartedS3?: boolean }).hubExportsStartedS3 = true;
+    // A server another run started (busy, so it answered slowly above) is that run's to stop, not ours.
+    if (!/already running/.test(output)) (globalThis as { hubExportsStartedS3?: boolean }).hubExportsStartedS3 = true;
     return;
   }
   const reason = `npm run s3:start failed (exit ${r.status ?? r.signal ?? r.error?.message}): ${output.slice(-1500)}`;

@@ -36,11 +36,17 @@ export interface Context {
   readonly via?: string;
   /**
    * Receiver buckets live in another account, so a write needs our identity policy AND the receiver's bucket policy.
-   * By default the receiver has pasted `receiverStatement()` for its own exporter role, as receivers are told.
-   * `trusts platform account`: it also allows every principal of the platform account, the most generous receiver,
-   * so our identity policy alone must refuse. For a KMS key: its policy also allows the platform account everything.
+   * By default the receiver has pasted `receiverStatements()` (delivery and clean-up) for its own exporter role, as
+   * receivers are told.
+   * - `trusts platform account`: it also allows every principal of the platform account, the most generous receiver,
+   *   so our identity policy alone must refuse. For a KMS key: its policy also allows the platform account everything.
+   * - `pasted only the delivery statement`: `receiverStatement()` without `receiverCleanUpStatement()` (a receiver
+   *   who set up before clean-up existed): what it did not grant, the exporter must not get.
+   * - `is the platform account`: the named bucket turns out to be one of the platform account's, created outside
+   *   these stacks (the validator refuses only the buckets it knows). Same-account access needs no bucket policy, so
+   *   it has none here: our identity policy alone decides, and its `s3:ResourceAccount` condition must refuse.
    */
-  readonly receiver?: 'trusts platform account';
+  readonly receiver?: 'trusts platform account' | 'pasted only the delivery statement' | 'is the platform account';
 }
 
 export interface Cell {

@@ -1,5 +1,5 @@
-import { continuationPrefix, exportPrefix } from '../../naming';
-import { list, type Doc, type Model, type Stmt } from './model';
+import { continuationPrefix, exportPrefix, ledgerBucketName, ledgerPrefix, type PlatformSettings } from '../../naming';
+import { list, type Doc, type LifecycleRule, type Model, type Stmt } from './model';
 
 /**
  * Static checks over the synthesized JSON (through model.ts). Each returns the problems it finds, one line each,
@@ -122,6 +122,35 @@ export function bucketProblems(m: Model): string[] {
   });
 }
 
+const wholeBucket = (r: LifecycleRule) =>
+  r.status === 'Enabled' && (r.filter ?? []).length === 1 && (r.filter ?? [])[0].prefix === '';
+const days = (n: number | undefined) => typeof n === 'number' && n > 0;
+
+/**
+ * How long things stay. Every bucket aborts incomplete multipart uploads (parts nobody sees, billed and kept
+ * forever otherwise); versioned buckets expire overwritten versions (the export bucket keeps every upload's earlier
+ * versions); and `mustExpire` buckets expire their objects (the ledger, whose records name exported keys).
+ */
+export function lifecycleProblems(m: Model, mustExpire: readonly string[]): string[] {
+  const missing = mustExpire.filter((name) => !m.buckets.has(name)).map((name) => `bucket ${name}: not created`);
+  return [...m.buckets.values()].flatMap((b) => {
+    const at = `${b.stack} bucket ${b.name}`;
+    const rules = b.lifecycle.filter(wholeBucket);
+    const has = (f: (r: LifecycleRule) => boolean) => rules.some(f);
+    return [
+      ...(has((r) => days(r.abort_incomplete_multipart_upload?.[0]?.days_after_initiation))
+        ? []
+        : [`${at}: no lifecycle rule aborting incomplete multipart uploads`]),
+      ...(!b.versioned || has((r) => days(r.noncurrent_version_expiration?.[0]?.noncurrent_days))
+        ? []
+        : [`${at}: versioned, but no lifecycle rule expiring noncurrent versions`]),
+      ...(!mustExpire.includes(b.name) || has((r) => days(r.expiration?.[0]?.days))
+        ? []
+        : [`${at}: no lifecycle rule expiring its objects`]),
+    ];
+  }).concat(missing);
+}
+
 /** Log groups keep logs for a set time, and every function logs into one of them (not an unmanaged default group). */
 export function logProblems(m: Model): string[] {
   const groups = [...m.logGroups].flatMap(([name, g]) =>
@@ -148,9 +177,11 @@ export const queueProblems = (m: Model): string[] =>
  * Routing is a permission too: a rule matching `proj` instead of `proj/` would hand proj_2's files to proj's exporter,
  * which may then deliver them (it cannot read them, but the wrong function runs). Each rule must match exactly the
  * export bucket and `<DATASET>/` of the function it targets, and that function's target must be the one bucket its
- * role may write.
+ * role may write (besides its own progress and ledger records, which it must keep where the function looks for them).
  */
-export function routingProblems(m: Model, exportBucket: string): string[] {
+export function routingProblems(m: Model, settings: PlatformSettings): string[] {
+  const { exportBucket } = settings;
+  const ledger = ledgerBucketName(settings);
   return [...m.rules.values()].flatMap((r) => {
     const at = `${r.stack} rule ${r.name}`;
     const p = r.pattern as { detail?: { bucket?: { name?: unknown }; object?: { key?: unknown } } };
@@ -175,7 +206,13 @@ export function routingProblems(m: Model, exportBucket: string): string[] {
       .filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObject'))
       .flatMap((s) => list(s.Resource));
     const target = `arn:aws:s3:::${fn.env.TARGET_BUCKET}/`;
-    const own = [`arn:aws:s3:::${exportBucket}/${progress}*`];
+    // Besides its target, an exporter writes its own progress and its own ledger records, nothing else of ours.
+    const own = [
+      `arn:aws:s3:::${exportBucket}/${progress}*`,
+      `arn:aws:s3:::${ledger}/${ledgerPrefix(fn.env.DATASET)}*`,
+    ];
+    if (fn.env.LEDGER_BUCKET !== ledger)
+      out.push(`${at}: its function keeps its ledger in ${fn.env.LEDGER_BUCKET ?? 'no bucket'}, not ${ledger}`);
     const elsewhere = writes.filter((w) => !w.startsWith(target) && !own.includes(w));
     if (writes.filter((w) => w.startsWith(target)).length !== 1 || elsewhere.length > 0) {
       const expected = [`objects of ${target}`, ...own].join(' and ');

@@ -12,8 +12,10 @@ import { DEFAULT_SETTINGS } from '../../naming';
  *   `mojap-hub-exports-lambda-code`) attaches read/write/delete on that bucket's objects to its users' roles (the
  *   role policies do not depend on the bucket being created, so they apply even though creating the bucket fails):
  *   those users could replace `exporter/<sha>.zip`, which Lambda loads the next time an exporter is created;
- * - a push dataset whose target is the code bucket, or another dataset's pull bucket, gets an exporter role that
- *   writes there with no receiver's consent (the receiver-bucket-policy safeguard assumes another account).
+ * - a pull dataset whose derived bucket is the exporters' ledger (`hub_exports_ledger` gives
+ *   `mojap-hub-exports-ledger`) would give its users every exporter's records, which decide what is delivered;
+ * - a push dataset whose target is the code bucket, the ledger, or another dataset's pull bucket, gets an exporter
+ *   role that writes there with no receiver's consent (the receiver-bucket-policy safeguard assumes another account).
  *
  * These cells state the decision the validator takes (config/rules.ts, config/load.ts). The exporter role's policy
  * refuses same-account targets too; the security matrix checks that layer.
@@ -52,6 +54,18 @@ test('a pull dataset whose bucket would be the exporter code bucket → Refused'
 
 test('a push dataset delivering into the exporter code bucket → Refused', () => {
   expect(refused({ 'push_datasets/out.yaml': push('out', 'mojap-hub-exports-lambda-code') })).toEqual([
+    'push_datasets/out.yaml: bucket',
+  ]);
+});
+
+test("a pull dataset whose bucket would be the exporters' ledger → Refused", () => {
+  expect(refused({ 'pull_datasets/hub_exports_ledger.yaml': pull('hub_exports_ledger') })).toEqual([
+    'pull_datasets/hub_exports_ledger.yaml: name',
+  ]);
+});
+
+test("a push dataset delivering into the exporters' ledger → Refused", () => {
+  expect(refused({ 'push_datasets/out.yaml': push('out', 'mojap-hub-exports-ledger') })).toEqual([
     'push_datasets/out.yaml: bucket',
   ]);
 });

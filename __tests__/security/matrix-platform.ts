@@ -5,7 +5,13 @@ import { table, type Cell, type Row } from './cells';
 const EVENTS = 'events.amazonaws.com';
 const ALARMS = 'topic:mojap-hub-exports-alarms';
 const DLQ = 'queue:export_proj-move-failed';
-const BUCKETS = ['mojap-hub-exports', 'mojap-hub-exports-lambda-code', 'mojap-share-a', 'mojap-share-b'];
+const BUCKETS = [
+  'mojap-hub-exports',
+  'mojap-hub-exports-ledger',
+  'mojap-hub-exports-lambda-code',
+  'mojap-share-a',
+  'mojap-share-b',
+];
 
 /** Unsigned requests and roles no dataset lists get nothing, on any bucket (Block Public Access is on as well). */
 export const NOBODY: Cell[] = table('Anonymous and unlisted principals', [
@@ -39,6 +45,7 @@ const transport = (who: string, action: string, resource: string): Row[] => [
 export const TRANSPORT: Cell[] = table('Transport: HTTPS and TLS 1.2 or later only', [
   ...transport('alpha_user_p1', 's3:PutObject', 'mojap-hub-exports/proj/data.csv'),
   ...transport('export_proj-move', 's3:GetObjectVersion', 'mojap-hub-exports/proj/data.csv'),
+  ...transport('export_proj-move', 's3:PutObject', 'mojap-hub-exports-ledger/proj/0a1b.json'),
   ...transport('platform-admin', 's3:GetObject', 'mojap-hub-exports-lambda-code/exporter/code.zip'),
   ...transport('alpha_user_shared', 's3:GetObject', 'mojap-share-a/out.csv'),
   ...transport('arn:aws:iam::111122223333:role/reader-a', 's3:GetObject', 'mojap-share-a/out.csv'),

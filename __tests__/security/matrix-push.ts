@@ -9,6 +9,12 @@ import { table, type Cell } from './cells';
 const EXPORTS = 'mojap-hub-exports';
 /** The most generous receiver (see Context.receiver): our identity policy alone must refuse. */
 const TRUSTING = { receiver: 'trusts platform account' } as const;
+/** A receiver that granted delivery but not clean-up (see Context.receiver). */
+const DELIVERY_ONLY = { receiver: 'pasted only the delivery statement' } as const;
+/** A "receiving" bucket that belongs to the platform account after all (see Context.receiver). */
+const OURS = { receiver: 'is the platform account' } as const;
+/** Finding the multipart uploads a failure left in the receiver's bucket, to abort them (ListMultipartUploads). */
+const LIST_UPLOADS = 's3:ListBucketMultipartUploads';
 /** The API operation a cell stands for, when IAM authorises it under another name. */
 const op = (name: string) => ({ op: name });
 /** proj2's kms_key_arn (fixture), another key of the same receiver, and S3 in the keys' region. */
@@ -63,8 +69,9 @@ export const PUSH_USERS: Cell[] = table('Push users on the export bucket', [
 ]);
 
 /**
- * Exporter roles: read and (unless keep_files) delete exact versions under their own prefix, write their own target.
- * Targets are in the receivers' accounts: see Context.receiver in cells.ts for how those cells are evaluated.
+ * Exporter roles: read and (unless keep_files) delete exact versions under their own prefix, write their own target
+ * and list the incomplete uploads there. Targets are in the receivers' accounts: see Context.receiver in cells.ts for
+ * how those cells are evaluated. Their ledger records: matrix-ledger.ts.
  */
 export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Allowed', op('CopyObject source')],
@@ -95,6 +102,20 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj-move', 's3:PutObject', 'receiver-proj-2/proj/data.csv', 'Denied'],
   ['export_proj-move', 's3:PutObject', 'receiver-proj-2/proj/data.csv', 'Denied', TRUSTING],
   ['export_proj-move', 's3:PutObject', 'receiver.proj2.example-org/proj/data.csv', 'Denied', TRUSTING],
+  // A bucket of the platform account is never a target, whatever the dataset names (s3:ResourceAccount).
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/data.csv', 'Denied', OURS],
+  // Clean-up: listing the incomplete uploads of its own target (S3 has no narrower grant), when the receiver allows
+  // it with receiverCleanUpStatement(); never a platform bucket, never another dataset's target.
+  ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Allowed', op('ListMultipartUploads after a failure')],
+  ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Denied', DELIVERY_ONLY],
+  ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Denied', OURS],
+  ['export_proj-move', 's3:ListBucket', 'receiver-proj', 'Denied'],
+  ['export_proj-move', LIST_UPLOADS, 'receiver-proj-2', 'Denied'],
+  ['export_proj-move', LIST_UPLOADS, 'receiver-proj-2', 'Denied', TRUSTING],
+  ['export_proj-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Denied', TRUSTING],
+  ['export_proj-move', LIST_UPLOADS, EXPORTS, 'Denied'],
+  ['export_proj-move', LIST_UPLOADS, 'mojap-hub-exports-ledger', 'Denied'],
+  ['export_proj-move', LIST_UPLOADS, 'mojap-share-a', 'Denied'],
   // A copy too long for one invocation keeps its progress under .exporter-state/proj/: its own, no one else's.
   ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed', op('save progress')],
   ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed'],
@@ -114,6 +135,8 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj_2-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj-2/proj_2/data.csv', 'Allowed'],
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj/proj_2/data.csv', 'Denied', TRUSTING],
+  ['export_proj_2-move', LIST_UPLOADS, 'receiver-proj-2', 'Allowed'],
+  ['export_proj_2-move', LIST_UPLOADS, 'receiver-proj', 'Denied', TRUSTING],
   // Its progress is cleared when a long copy ends, even though the files stay.
   ['export_proj_2-move', 's3:DeleteObjectVersion', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Allowed'],
 
@@ -124,6 +147,8 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
   ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Allowed', op('UploadPart')],
   ['export_proj2-move', 's3:PutObject', 'receiver-proj/proj2/data.csv', 'Denied', TRUSTING],
+  ['export_proj2-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Allowed'],
+  ['export_proj2-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Denied', OURS],
   // A stream too long for one invocation keeps its progress too, under its own name only.
   ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Allowed'],
   ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Denied'],

@@ -103,10 +103,16 @@ How to read it:
   policies are not ours. \`platform-admin\` is a platform-account role allowed everything by its own policy.
 - External roles (\`arn:aws:iam::<other account>:…\`) are modelled as allowed everything by their own account, so our
   bucket policy alone decides: the worst case for us.
-- Receiver buckets (\`receiver-*\`) are in another account. A write needs our exporter role's policy and the
-  receiver's bucket policy, modelled as the statement receivers are given (\`receiverStatement()\` in
-  \`functions/exporter/permissions.ts\`) for their own exporter role. With "receiver trusts platform account" the receiver also allows every principal of our
-  account, so our identity policy alone must refuse.
+- Receiver buckets (\`receiver-*\`) are in another account. A request needs our exporter role's policy and the
+  receiver's bucket policy, modelled as the statements receivers are given (\`receiverStatements()\` in
+  \`functions/exporter/permissions.ts\`: delivery under \`<name>/\`, and clean-up, listing the bucket's incomplete
+  multipart uploads) for their own exporter role. With "receiver trusts platform account" the receiver also allows
+  every principal of our account, so our identity policy alone must refuse; with "receiver pasted only the delivery
+  statement" it left out the clean-up statement; with "receiver is the platform account" the bucket belongs to the
+  platform account after all (one these stacks do not create, so it has no bucket policy): our identity policy alone
+  decides, and its \`s3:ResourceAccount\` condition must refuse.
+- \`mojap-hub-exports-ledger\` is the exporters' ledger, a platform bucket of the exporter stack: one record per
+  exported key under \`<name>/\`.
 - A receiver's KMS key (\`key:<ARN>\`) is in the receiver's account too: its key policy is the statement receivers
   are given (\`receiverKeyStatement()\`), S3 in the key's region is \`via s3.<region>.amazonaws.com\`
   (\`kms:ViaService\`), and "receiver trusts platform account" adds \`kms:*\` for our whole account.

@@ -1,4 +1,5 @@
 import type { Cell } from './cells';
+import { LEDGER_CELLS } from './matrix-ledger';
 import { NOBODY, SERVICES, TRANSPORT, TRUST } from './matrix-platform';
 import { PULL_ARNS, PULL_USERS } from './matrix-pull';
 import { EXPORTERS, PUSH_USERS } from './matrix-push';
@@ -7,6 +8,7 @@ import { EXPORTERS, PUSH_USERS } from './matrix-push';
 export const MATRIX: readonly Cell[] = [
   ...PUSH_USERS,
   ...EXPORTERS,
+  ...LEDGER_CELLS,
   ...PULL_USERS,
   ...PULL_ARNS,
   ...NOBODY,
@@ -23,7 +25,13 @@ export const GROUP_NOTES: Readonly<Record<string, string>> = {
   [EXPORTERS[0].group]:
     'Each exporter reads exact versions under its own prefix, deletes them unless the dataset keeps files, and writes ' +
     'only its own target bucket, and (server-side copies) its own progress under `.exporter-state/<name>/`. Targets ' +
-    'are in other accounts: see "How to read it" above.',
+    'are in other accounts: see "How to read it" above. To abort the uploads a failure left there, it may list the ' +
+    "target's incomplete multipart uploads (the whole bucket: S3 has no prefix condition for it) when the receiver " +
+    'has added the clean-up statement, and only then.',
+  [LEDGER_CELLS[0].group]:
+    'Each exporter reads and writes its own records under `<name>/` of `mojap-hub-exports-ledger` (what it delivered, ' +
+    "who is working on a key) and nothing else there; users and pull ARNs cannot reach the ledger at all: no one " +
+    'else can change what an exporter remembers.',
   [PULL_USERS[0].group]:
     'Platform users read and write the buckets of their pull datasets only; versions are never purged.',
   [PULL_ARNS[0].group]:

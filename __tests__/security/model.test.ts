@@ -22,7 +22,8 @@ describe('reads the synthesized stacks', () => {
   });
 
   test('bucket policies are attached to the bucket their ${aws_s3_bucket.X.id} names', () => {
-    for (const name of ['mojap-hub-exports', 'mojap-hub-exports-lambda-code', 'mojap-share-a', 'mojap-share-b']) {
+    const platform = ['mojap-hub-exports', 'mojap-hub-exports-ledger', 'mojap-hub-exports-lambda-code'];
+    for (const name of [...platform, 'mojap-share-a', 'mojap-share-b']) {
       const resources = model.buckets.get(name)?.policy?.Statement.flatMap((s) => s.Resource ?? []) ?? [];
       expect([name, resources.length > 0 && resources.every((r) => r.startsWith(`arn:aws:s3:::${name}`))]).toEqual([
         name,
@@ -44,6 +45,12 @@ describe('reads the synthesized stacks', () => {
     expect(model.rules.get(`arn:aws:events:eu-west-1:${ACCOUNT}:rule/export_proj_2-move`)?.targets).toEqual([
       `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:export_proj_2-move`,
     ]);
+  });
+
+  test('lifecycle rules are attached to their bucket', () => {
+    const ids = (name: string) => model.buckets.get(name)?.lifecycle.map((r) => r.id);
+    expect(ids('mojap-hub-exports-ledger')).toEqual(['abort-incomplete-multipart-uploads', 'expire-objects']);
+    expect(ids('mojap-share-a')).toEqual(['abort-incomplete-multipart-uploads', 'expire-noncurrent-versions']);
   });
 
   test('queue and topic policies are attached to their queue and topic', () => {

@@ -45,6 +45,17 @@ export interface Bucket extends Where {
   ownership?: string;
   sseAlgorithm?: string;
   versioned: boolean;
+  /** The rules of its lifecycle configuration, as synthesized (snake_case, blocks as lists). */
+  lifecycle: LifecycleRule[];
+}
+
+export interface LifecycleRule {
+  id?: string;
+  status?: string;
+  filter?: { prefix?: string }[];
+  abort_incomplete_multipart_upload?: { days_after_initiation?: number }[];
+  expiration?: { days?: number; expired_object_delete_marker?: boolean }[];
+  noncurrent_version_expiration?: { noncurrent_days?: number }[];
 }
 
 export interface Model {
@@ -76,6 +87,8 @@ const MODELLED = new Set([
   'aws_s3_bucket_ownership_controls',
   'aws_s3_bucket_server_side_encryption_configuration',
   'aws_s3_bucket_versioning',
+  // Grants nothing, but how long data stays is part of what the checks prove (checks.ts lifecycleProblems).
+  'aws_s3_bucket_lifecycle_configuration',
   'aws_sqs_queue',
   'aws_sqs_queue_policy',
   'aws_sns_topic',
@@ -87,7 +100,6 @@ const MODELLED = new Set([
   'aws_cloudwatch_log_group',
 ]);
 const NO_PERMISSION = new Set([
-  'aws_s3_bucket_lifecycle_configuration',
   'aws_s3_bucket_notification',
   'aws_s3_object',
   'aws_cloudwatch_metric_alarm',
@@ -131,7 +143,7 @@ export function loadModel(stacks: Record<string, Stack>): Model {
       refuseInline(r, at, ['policy', 'acl', 'grant', 'bucket_prefix', 'website']);
       const name = resolve(r.bucket, at);
       if (m.buckets.has(name)) fail(at, `bucket ${name} is created twice`);
-      m.buckets.set(name, { stack: stackId, address: `aws_s3_bucket.${id}`, name, versioned: false });
+      m.buckets.set(name, { stack: stackId, address: `aws_s3_bucket.${id}`, name, versioned: false, lifecycle: [] });
     });
     each('aws_s3_bucket_policy', (r, at) => {
       const b = bucketOf(r.bucket, at);
@@ -145,6 +157,11 @@ export function loadModel(stacks: Record<string, Stack>): Model {
     each('aws_s3_bucket_server_side_encryption_configuration', (r, at) => {
       const rules = (r.rule ?? []) as { apply_server_side_encryption_by_default?: { sse_algorithm?: string } }[];
       bucketOf(r.bucket, at).sseAlgorithm = rules[0]?.apply_server_side_encryption_by_default?.sse_algorithm;
+    });
+    each('aws_s3_bucket_lifecycle_configuration', (r, at) => {
+      const b = bucketOf(r.bucket, at);
+      if (b.lifecycle.length > 0) fail(at, `bucket ${b.name} has two lifecycle configurations`);
+      b.lifecycle = (r.rule ?? []) as LifecycleRule[];
     });
     each('aws_s3_bucket_versioning', (r, at) => {
       const status = (r.versioning_configuration as { status?: string } | undefined)?.status;

@@ -1,4 +1,4 @@
-import type { Doc, Stack } from './model';
+import type { Doc, Stack, Stmt } from './model';
 
 /**
  * Edits of synthesized JSON for the mutation tests: the kind of change a person makes by hand or a refactor makes by
@@ -56,4 +56,12 @@ export const editPolicies = (
 ): Stacks =>
   editResources(stacks, ids, type, (r, id) => {
     r[field] = JSON.stringify(edit(JSON.parse(String(r[field])) as Doc, id));
+  });
+
+/** A policy edit that rewrites each statement (or drops it, returning undefined). */
+export const withStatements =
+  (edit: (s: Stmt) => Stmt | undefined) =>
+  (d: Doc): Doc => ({
+    ...d,
+    Statement: d.Statement.map(edit).filter((s): s is Stmt => s !== undefined),
   });

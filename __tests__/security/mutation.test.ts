@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS } from '../../naming';
 import { synthesize } from '../helpers/synth';
 import {
   bucketProblems,
@@ -10,8 +11,8 @@ import {
   wildcardResourcesInAllow,
 } from './checks';
 import { MATRIX } from './matrix';
-import { loadModel, type Doc, type Stack, type Stmt } from './model';
-import { editPolicies, editResources, replaceText } from './mutate';
+import { loadModel, type Stack } from './model';
+import { editPolicies, editResources, replaceText, withStatements } from './mutate';
 import { failingCells } from './simulate';
 
 /**
@@ -21,12 +22,6 @@ import { failingCells } from './simulate';
  */
 const { stacks } = synthesize();
 const flips = (mutated: Record<string, Stack>) => failingCells(loadModel(mutated), MATRIX);
-const withStatements =
-  (edit: (s: Stmt) => Stmt | undefined) =>
-  (d: Doc): Doc => ({
-    ...d,
-    Statement: d.Statement.map(edit).filter((s): s is Stmt => s !== undefined),
-  });
 const addAction = (sid: string, action: string) =>
   withStatements((s) => (s.Sid === sid ? { ...s, Action: [...(s.Action as string[]), action] } : s));
 
@@ -53,6 +48,7 @@ describe('widening a policy flips exactly the cells that guard against it', () =
       'export_proj-move s3:GetObjectVersion mojap-hub-exports/proj_2/data.csv → Denied',
       'export_proj-move s3:DeleteObjectVersion mojap-hub-exports/proj_2/data.csv → Denied',
       'export_proj-move s3:GetObjectVersion mojap-hub-exports/proj2/data.csv → Denied',
+      'export_proj-move s3:GetObject mojap-hub-exports/proj_2/0a1b.json → Denied',
     ]);
   });
 
@@ -82,10 +78,11 @@ describe('widening a policy flips exactly the cells that guard against it', () =
       withStatements((s) => (s.Effect === 'Deny' ? undefined : s)),
     );
     const flipped = await flips(m);
-    expect(flipped).toHaveLength(13);
+    expect(flipped).toHaveLength(15);
     expect(flipped.every((t) => /\[(HTTP|TLS 1\.1)\] → Explicitly denied$/.test(t))).toBe(true);
     // Every bucket loses it, so every bucket's transport cells flip (the queue keeps its own deny).
-    for (const b of ['mojap-hub-exports/', 'mojap-hub-exports-lambda-code/', 'mojap-share-a/', 'mojap-share-b']) {
+    const buckets = ['mojap-hub-exports/', 'mojap-hub-exports-ledger/', 'mojap-hub-exports-lambda-code/'];
+    for (const b of [...buckets, 'mojap-share-a/', 'mojap-share-b']) {
       expect([b, flipped.some((t) => t.includes(` ${b}`))]).toEqual([b, true]);
     }
   });
@@ -298,6 +295,7 @@ describe('each static check reports the mistake it exists for', () => {
     expect(problems(tls, bucketProblems)).toEqual([
       'exporter bucket mojap-hub-exports-lambda-code: no Deny of s3:TlsVersion below 1.2',
       'exporter bucket mojap-hub-exports: no Deny of s3:TlsVersion below 1.2',
+      'exporter bucket mojap-hub-exports-ledger: no Deny of s3:TlsVersion below 1.2',
     ]);
   });
 
@@ -315,7 +313,7 @@ describe('each static check reports the mistake it exists for', () => {
 
   test('an EventBridge rule whose key prefix lost its slash', () => {
     const m = replaceText(stacks, ['push-proj'], '"key":[{"prefix":"proj/"}', '"key":[{"prefix":"proj"}');
-    expect(problems(m, (model) => routingProblems(model, 'mojap-hub-exports'))).toEqual([
+    expect(problems(m, (model) => routingProblems(model, DEFAULT_SETTINGS))).toEqual([
       'push-proj rule export_proj-move: key filter [{"prefix":"proj"},{"prefix":".exporter-state/proj/"}] is not ' +
         'exactly the prefixes "proj/" and ".exporter-state/proj/"',
     ]);

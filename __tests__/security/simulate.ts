@@ -1,5 +1,11 @@
 import { anonymousPrincipal, runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
-import { receiverKeyStatement, receiverStatement, TARGET_ACTIONS } from '../../functions/exporter/permissions';
+import {
+  receiverKeyStatement,
+  receiverStatement,
+  receiverStatements,
+  TARGET_ACTIONS,
+  TARGET_BUCKET_ACTIONS,
+} from '../../functions/exporter/permissions';
 import { title, type Cell, type Expect } from './cells';
 import type { Doc, Model } from './model';
 
@@ -42,6 +48,9 @@ function principalOf(m: Model, who: string): Principal {
   throw new Error(`${who}: not a principal the matrix knows (see cells.ts)`);
 }
 
+/** What a receiver's statements are made of (see receiverStatements() in functions/exporter/permissions.ts). */
+type Told = { bucket: string; dataset: string; principal: string };
+
 interface Target {
   readonly arn: string;
   readonly account: string;
@@ -78,21 +87,24 @@ function targetOf(m: Model, cell: Cell): Target {
       return { arn: role[0], account: m.account, policy: role[1].trust };
     }
     case 'key':
+      if (context.receiver !== undefined && context.receiver !== 'trusts platform account')
+        throw new Error(`${title(cell)}: keys are modelled with the receiver's key statement, or trusting`);
       return keyTarget(m, cell, name, context.receiver !== undefined);
     case 'logs':
       need(m.logGroups.get(name), 'log group');
       return { arn: `arn:aws:logs:${here}:log-group:${name}:log-stream:2026/01/01/[$LATEST]0123`, account: m.account };
     default:
-      return s3Target(m, cell, resource, context.receiver !== undefined);
+      return s3Target(m, cell, resource);
   }
 }
 
-function s3Target(m: Model, cell: Cell, resource: string, trustsPlatform: boolean): Target {
+function s3Target(m: Model, cell: Cell, resource: string): Target {
+  const receiver = cell.context.receiver;
   const bucketName = resource.split('/')[0];
   const arn = `arn:aws:s3:::${resource}`;
   const ours = m.buckets.get(bucketName);
   if (ours) {
-    if (trustsPlatform) throw new Error(`${title(cell)}: receiver context on a platform bucket`);
+    if (receiver !== undefined) throw new Error(`${title(cell)}: receiver context on a platform bucket`);
     return {
       arn,
       account: m.account,
@@ -104,17 +116,21 @@ function s3Target(m: Model, cell: Cell, resource: string, trustsPlatform: boolea
   // of every function that delivers there (from the function's TARGET_BUCKET, not from the role's own policy).
   const exporters = [...m.functions.values()].filter((f) => f.env.TARGET_BUCKET === bucketName);
   if (exporters.length === 0) throw new Error(`${resource}: neither a platform bucket nor a push dataset's target`);
+  // A platform-account bucket the stacks do not create: no bucket policy of its own, our identity policy decides.
+  if (receiver === 'is the platform account') return { arn, account: m.account };
   const bucket = `arn:aws:s3:::${bucketName}`;
   const generous = {
     Sid: 'TrustsWholePlatformAccount',
     Effect: 'Allow' as const,
     Principal: { AWS: `arn:aws:iam::${m.account}:root` },
-    Action: [...TARGET_ACTIONS, 's3:DeleteObject', 's3:ListBucket'],
+    Action: [...TARGET_ACTIONS, ...TARGET_BUCKET_ACTIONS, 's3:DeleteObject', 's3:ListBucket'],
     Resource: [bucket, `${bucket}/*`],
   };
+  const told =
+    receiver === 'pasted only the delivery statement' ? (t: Told) => [receiverStatement(t)] : receiverStatements;
   const statements = [
-    ...exporters.map((f) => receiverStatement({ bucket: bucketName, dataset: f.env.DATASET, principal: f.role })),
-    ...(trustsPlatform ? [generous] : []),
+    ...exporters.flatMap((f) => told({ bucket: bucketName, dataset: f.env.DATASET, principal: f.role })),
+    ...(receiver === 'trusts platform account' ? [generous] : []),
   ];
   return {
     arn,

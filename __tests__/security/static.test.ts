@@ -1,10 +1,11 @@
 import { PROJECT_ROOT, loadDatasets } from '../../config';
-import { DEFAULT_SETTINGS, pullBucketName } from '../../naming';
+import { DEFAULT_SETTINGS, artifactBucketName, ledgerBucketName, pullBucketName } from '../../naming';
 import { FIXTURE_DATASETS, synthesize } from '../helpers/synth';
 import {
   WILDCARD_RESOURCE_ALLOWED,
   allPolicies,
   bucketProblems,
+  lifecycleProblems,
   logProblems,
   publicPrincipalsInAllow,
   queueProblems,
@@ -29,9 +30,10 @@ describe.each([
 
   test('the model holds every resource the datasets imply (so no check below passes on nothing)', () => {
     const pullBuckets = datasets.pull.map((d) => pullBucketName(DEFAULT_SETTINGS, d.name));
-    expect([...model.buckets.keys()].sort()).toEqual(
-      ['mojap-hub-exports', 'mojap-hub-exports-lambda-code', ...pullBuckets].sort(),
-    );
+    // The exporter stack's three: the export bucket, the exporters' ledger and the code bucket.
+    const s = DEFAULT_SETTINGS;
+    const platform = [s.exportBucket, ledgerBucketName(s), artifactBucketName(s)];
+    expect([...model.buckets.keys()].sort()).toEqual([...platform, ...pullBuckets].sort());
     expect([...model.roles.values()].map((r) => r.name).sort()).toEqual(
       datasets.push.map((d) => `export_${d.name}-move`).sort(),
     );
@@ -72,6 +74,15 @@ describe.each([
     expect(bucketProblems(model)).toEqual([]);
   });
 
+  test('every bucket aborts incomplete uploads, versioned ones expire old versions, the ledger expires its records', () => {
+    expect(lifecycleProblems(model, [ledgerBucketName(DEFAULT_SETTINGS)])).toEqual([]);
+  });
+
+  test('the export bucket is versioned (exact-version deletes); the ledger is not (one current record per key)', () => {
+    expect(model.buckets.get(DEFAULT_SETTINGS.exportBucket)?.versioned).toBe(true);
+    expect(model.buckets.get(ledgerBucketName(DEFAULT_SETTINGS))?.versioned).toBe(false);
+  });
+
   test('every pull bucket is BucketOwnerEnforced: objects written by pull ARNs belong to the platform', () => {
     for (const d of datasets.pull)
       expect(model.buckets.get(pullBucketName(DEFAULT_SETTINGS, d.name))?.ownership).toBe('BucketOwnerEnforced');
@@ -86,8 +97,8 @@ describe.each([
     expect(queueProblems(model)).toEqual([]);
   });
 
-  test("every rule sends only its dataset's prefix to its own exporter, which writes only its target", () => {
-    expect(routingProblems(model, DEFAULT_SETTINGS.exportBucket)).toEqual([]);
+  test("every rule sends only its dataset's prefix to its own exporter, which writes only its target (and its own records)", () => {
+    expect(routingProblems(model, DEFAULT_SETTINGS)).toEqual([]);
   });
 
   test('exporter roles trust the Lambda service only', () => {

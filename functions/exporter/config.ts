@@ -9,6 +9,10 @@ export interface ExporterConfig {
   readonly dataset: string;
   /** TARGET_BUCKET: the receiving bucket. */
   readonly targetBucket: string;
+  /** LEDGER_BUCKET: the unversioned bucket where the exporter remembers, per key, what it delivered (ledger.ts). */
+  readonly ledgerBucket: string;
+  /** CLAIM_TTL_MS: a claim on a key not renewed for this long belongs to a function that died; default 30 s. */
+  readonly claimTtlMs: number;
   /** KEEP_FILES: `true` copies and keeps the source; default `false` (move). */
   readonly keepFiles: boolean;
   /** TRANSFER_MODE: `copy` (server-side, default) or `stream` (bytes pass through the function). */
@@ -36,6 +40,7 @@ export const DEFAULTS = Object.freeze({
   partSizeBytes: 64 * MiB,
   partConcurrency: 16,
   progressLogIntervalMs: 30_000,
+  claimTtlMs: 30_000,
 });
 
 export class ConfigError extends Error {
@@ -87,6 +92,8 @@ export function loadConfig(env: Env): ExporterConfig {
     /^[a-z][a-z0-9_]*$/.test(v) ? undefined : 'expected a dataset name (lower case letters, digits, underscores)',
   );
   const targetBucket = required('TARGET_BUCKET', bucketNameProblem);
+  const ledgerBucket = required('LEDGER_BUCKET', bucketNameProblem);
+  const claimTtlMs = integer('CLAIM_TTL_MS', 100, 600_000, DEFAULTS.claimTtlMs, ' milliseconds');
   const keepFiles = oneOf('KEEP_FILES', ['true', 'false'], String(DEFAULTS.keepFiles) as 'true' | 'false') === 'true';
   const transferMode = oneOf<TransferMode>('TRANSFER_MODE', ['copy', 'stream'], DEFAULTS.transferMode);
   const multipartThresholdBytes = integer(
@@ -123,6 +130,8 @@ export function loadConfig(env: Env): ExporterConfig {
   return {
     dataset,
     targetBucket,
+    ledgerBucket,
+    claimTtlMs,
     keepFiles,
     transferMode,
     multipartThresholdBytes,

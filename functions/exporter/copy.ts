@@ -10,6 +10,7 @@ import { copySource, TARGET_ACL } from './target-params';
  * permissions on both accounts, and every path must give the receiver the same object.
  */
 export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> {
+  if ((await ctx.beforeWrite?.()) === 'skip') return { strategy: 'copy-object', parts: 1, skipped: true };
   const out = await withRetries(
     () =>
       ctx.client.send(

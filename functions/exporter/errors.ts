@@ -2,7 +2,7 @@ import { bucketArn, exportPrefix, stackIds } from '../../naming';
 import { s3Url } from './facts';
 import {
   receiverKeyStatement,
-  receiverStatement,
+  receiverStatements,
   SOURCE_BUCKET_ACTIONS,
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
@@ -65,12 +65,12 @@ function advice(err: unknown, c: ErrorContext): string {
   const kms = /kms/i.test(message);
   if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify') && kms) return keyAdvice(message, c);
   if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify')) {
-    const statement = JSON.stringify(
-      receiverStatement({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal }),
-    );
+    const statements = receiverStatements({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal })
+      .map((s) => JSON.stringify(s))
+      .join('\n');
     return (
-      `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add this statement to ` +
-      `that bucket's policy:\n${statement}\n` +
+      `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add these statements to ` +
+      `that bucket's policy:\n${statements}\n` +
       'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
       `and that no explicit Deny or SCP applies.`
     );

@@ -15,6 +15,8 @@ export interface ObjectCreated {
   /** Without quotes. */
   readonly etag?: string;
   readonly versionId?: string;
+  /** S3's order of this key's writes (ledger.ts compareSequencers); every S3 event for a created object has one. */
+  readonly sequencer?: string;
 }
 
 export interface ParsedEvent {
@@ -51,6 +53,10 @@ function objectCreated(
   const size = num(o.size);
   const etag = unquote(str(o[fields.etag]));
   const versionId = str(o[fields.versionId]);
+  const sequencer = str(o.sequencer);
+  if (sequencer !== undefined && !/^[0-9A-Fa-f]{1,64}$/.test(sequencer)) {
+    throw new EventError(`${where}: expected "sequencer" to be hexadecimal, found ${JSON.stringify(sequencer)}`);
+  }
   return {
     bucket: name,
     key,
@@ -58,6 +64,7 @@ function objectCreated(
     ...(size !== undefined && { size }),
     ...(etag !== undefined && { etag }),
     ...(versionId !== undefined && { versionId }),
+    ...(sequencer !== undefined && { sequencer }),
   };
 }
 

@@ -75,6 +75,9 @@ export function makeHandler(options: HandlerOptions = {}) {
     const memoryMb = Number((options.env ?? process.env).AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
     const limit = deadline(context);
     const handOver = handOverCheck(context);
+    // Waiting for another export's write of the same key takes at most half the time left; the rest is for ours.
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const waitUntil = remaining === undefined ? undefined : Date.now() + remaining / 2;
     const outcomes: { key: string; outcome: Outcome }[] = [];
     const failures: Error[] = [];
     try {
@@ -88,6 +91,7 @@ export function makeHandler(options: HandlerOptions = {}) {
             ...(limit.signal && { abortSignal: limit.signal }),
             ...(memoryMb > 0 && { memoryBytes: memoryMb * 1024 * 1024 }),
             ...(handOver && { handOver }),
+            ...(waitUntil !== undefined && { waitUntil }),
           };
           const move = isContinuation(config.dataset, object) ? continueMove : moveObject;
           const outcome = await move(ctx, object);

@@ -1,17 +1,22 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { saveProgress } from './progress';
 import { exportPrefix } from '../../naming';
+import { KeyClaim, type ClaimOptions } from './claim';
 import type { ExporterConfig } from './config';
 import { explain, ExportError, type Phase } from './errors';
 import { keyCandidates, type ObjectCreated } from './event';
 import { s3Url, type ObjectFacts } from './facts';
+import { defer } from './ledger';
+import { updateLedger } from './ledger-store';
 import type { Logger, Outcome } from './log';
+import { partCount } from './plan';
+import { saveProgress } from './progress';
 import { ExportRecord } from './record';
-import { head, resolveSource } from './resolve';
-import { isAccessDenied, isNotFound } from './retry';
+import { head, resolveSource, type Resolution } from './resolve';
+import { isNotFound } from './retry';
 import type { TargetLocation } from './target-params';
 import { Transfer, type TransferOptions, type TransferResult } from './transfer';
-import { compareObjects, provenByWrite, verificationProblem } from './verify';
+import { provenByWrite, verificationProblem } from './verify';
+import { NothingToWrite, writeGuard } from './write-guard';
 
 export interface MoveContext {
   readonly client: S3Client;
@@ -25,52 +30,18 @@ export interface MoveContext {
   readonly memoryBytes?: number;
   /** True when time is running out: a multipart copy or stream then hands over to the next invocation. */
   readonly handOver?: () => boolean;
-}
-
-/** Receivers find each file under the path the analyst wrote, dataset prefix included. One rule, in one place. */
-export const targetKey = (sourceKey: string): string => sourceKey;
-
-const newerThan = (a?: Date, b?: Date): boolean => a !== undefined && b !== undefined && a.getTime() > b.getTime();
-
-/** The target before copying: 403 counts as absent, since without s3:ListBucket S3 answers 403 for a missing key. */
-async function existingTarget(client: S3Client, bucket: string, key: string): Promise<ObjectFacts | undefined> {
-  try {
-    return await head(client, bucket, key);
-  } catch (err) {
-    if (isAccessDenied(err)) return undefined;
-    throw err;
-  }
+  /** Until when (ms since the epoch) this invocation may wait for another export's write of the same key. */
+  readonly waitUntil?: number;
 }
 
 /**
- * Whether the target already holds this version (skip the copy), or something a copy must not overwrite: an object
- * written after this version was uploaded that is not provably this version. That happens when an older upload's
- * event arrives after a newer upload of the same key was exported; copying would put old bytes over new ones.
+ * A handed-over transfer's claim stays alive this long without heartbeats: Lambda keeps retrying an event for up to
+ * six hours (the stack's maximum event age), so the continuation comes within it or from the dead-letter queue.
  */
-function targetDecision(source: ObjectFacts, target: ObjectFacts | undefined, keepFiles: boolean): 'copy' | 'skip' {
-  if (!target) return 'copy';
-  const same = compareObjects(source, target);
-  if (same === 'same') return 'skip';
-  if (!newerThan(target.lastModified, source.lastModified)) return 'copy';
-  // A kept source stays the newest version until a newer upload supersedes it (resolve then says so): an unprovable
-  // newer target is an earlier copy of this version or the receiver's own write, and copying again is harmless.
-  if (same === 'unknown' && keepFiles) return 'copy';
-  const when =
-    `written ${target.lastModified?.toISOString()}, ` +
-    `after this version was uploaded ${source.lastModified?.toISOString()}`;
-  const what =
-    same === 'different'
-      ? `holds different bytes ${when}: most likely a newer upload of the same key was exported first ` +
-        '(events can arrive late)'
-      : `holds an object ${when}, and S3 reports no checksum to tell whether it is this version ` +
-        '(copied by an earlier attempt) or a newer upload';
-  throw new ExportError(
-    `Export of ${s3Url(source)} stopped: s3://${target.bucket}/${target.key} ${what}. It was not overwritten and the ` +
-      'source was kept: compare the two, then delete the source version, or upload the file again to export it.',
-    'TargetIsNewer',
-    { abandonUpload: true },
-  );
-}
+export const HAND_OVER_HOLD_MS = 6.5 * 3600_000;
+
+/** Receivers find each file under the path the analyst wrote, dataset prefix included. One rule, in one place. */
+export const targetKey = (sourceKey: string): string => sourceKey;
 
 /** The options every transfer of this function shares: client, sizes, concurrency, memory, deadline. */
 export function transferOptions(
@@ -99,34 +70,18 @@ export function transferOptions(
   };
 }
 
-/** What the target was before a copy began (null: absent), to tell later whether someone wrote it meanwhile. */
-export type TargetSeen = { readonly etag?: string; readonly lastModified?: string } | null;
-
-export const targetSeen = (t: ObjectFacts | undefined): TargetSeen =>
-  t ? { ...(t.etag && { etag: t.etag }), ...(t.lastModified && { lastModified: t.lastModified.toISOString() }) } : null;
-
-/**
- * The check before a multipart copy or stream completes. While it ran (for hours, if it spanned invocations) the
- * export of a newer upload of the same file may have written the target: completing would put old bytes over new
- * ones. So the target must be as it was when the transfer began, absent, or provably this very object (a repeated
- * event's copy). Timestamps cannot decide this: S3 gives them to the second.
- */
-export const guardTarget =
-  (ctx: MoveContext, src: ObjectFacts, target: TargetLocation, seen: TargetSeen) => async (): Promise<void> => {
-    const now = await existingTarget(ctx.client, target.bucket, target.key);
-    if (!now || compareObjects(src, now) === 'same') return;
-    const unchanged =
-      seen !== null && now.etag === seen.etag && now.lastModified?.toISOString() === seen.lastModified;
-    if (unchanged) return;
-    throw new ExportError(
-      `Export of ${s3Url(src)} stopped before completing: s3://${target.bucket}/${target.key} was written while ` +
-        `this copy ran (${now.lastModified?.toISOString()}), most likely by the export of a newer upload of the ` +
-        'same file. It was not overwritten and the source was kept: compare the two, then delete the source ' +
-        'version, or upload the file again to export it.',
-      'TargetIsNewer',
-      { abandonUpload: true },
-    );
+/** Where this key's claims and deliveries are kept, and how long a silent claim lives. */
+export function claimOptions(ctx: MoveContext, sourceKey: string): ClaimOptions {
+  const { client, config } = ctx;
+  return {
+    client,
+    ledger: { bucket: config.ledgerBucket, dataset: config.dataset, key: sourceKey },
+    target: { bucket: config.targetBucket, key: targetKey(sourceKey) },
+    ttlMs: config.claimTtlMs,
+    ...(ctx.abortSignal && { signal: ctx.abortSignal }),
+    waitBudgetMs: () => (ctx.waitUntil ?? Date.now() + 60_000) - Date.now(),
   };
+}
 
 /** Deletes exactly the exported version; a newer upload at the key is never touched. */
 async function deleteSource(client: S3Client, facts: ObjectFacts): Promise<void> {
@@ -140,9 +95,16 @@ async function deleteSource(client: S3Client, facts: ObjectFacts): Promise<void>
   await client.send(new DeleteObjectCommand({ Bucket: facts.bucket, Key: facts.key, VersionId: facts.versionId }));
 }
 
+/** Deletes one exact version of the source's key; one that is gone already is fine. */
+async function deleteVersion(client: S3Client, bucket: string, key: string, versionId: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+}
+
 /**
  * After the transfer: verify the target (from S3's answer to the write when it proves the copy, else HeadObject),
- * then delete the source version unless keep_files. `phase` follows along for the error message.
+ * record the delivery in the ledger, then (unless keep_files) delete the older versions that waited for it and the
+ * exported version itself. The delivery is recorded before the delete: a late event for an older upload must find
+ * it. `phase` follows along for the error message.
  */
 export async function finishExport(
   ctx: MoveContext,
@@ -150,23 +112,48 @@ export async function finishExport(
   target: TargetLocation,
   record: ExportRecord,
   phase: { current: Phase },
+  claim: KeyClaim,
 ): Promise<Outcome> {
   phase.current = 'verify';
-  const problem = provenByWrite(src, record.transfer?.written)
-    ? undefined
-    : verificationProblem(src, await head(ctx.client, target.bucket, target.key));
-  if (problem) {
-    throw new ExportError(
-      `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
-        'The source was kept; the event will be retried.',
-      'VerificationFailed',
-    );
+  const written = record.transfer?.written;
+  let targetEtag = written?.etag;
+  if (!provenByWrite(src, written)) {
+    const now = await head(ctx.client, target.bucket, target.key);
+    const problem = verificationProblem(src, now);
+    if (problem) {
+      throw new ExportError(
+        `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
+          'The source was kept; the event will be retried.',
+        'VerificationFailed',
+      );
+    }
+    targetEtag = now?.etag;
   }
-  const copied = record.transfer !== undefined;
-  if (ctx.config.keepFiles) return record.emit(copied ? 'copied' : 'already_there');
   phase.current = 'delete-source';
-  await deleteSource(ctx.client, src);
-  return record.emit(copied ? 'moved' : 'already_there');
+  const older = await claim.commit(targetEtag);
+  if (!ctx.config.keepFiles) {
+    for (const v of older) await deleteVersion(ctx.client, src.bucket, src.key, v.versionId);
+    await claim.forget(older);
+    await deleteSource(ctx.client, src);
+  }
+  const multipart = record.transfer !== undefined && record.transfer.strategy !== 'copy-object';
+  const warning = multipart ? await claim.sweep() : undefined;
+  const copied = record.transfer !== undefined && !record.transfer.skipped;
+  const outcome = copied ? (ctx.config.keepFiles ? 'copied' : 'moved') : 'already_there';
+  return record.emit(outcome, warning);
+}
+
+/** The claim found nothing to write: a newer upload was delivered (this one is not), or this one was already. */
+export async function finishUnwritten(
+  ctx: MoveContext,
+  src: ObjectFacts,
+  record: ExportRecord,
+  phase: { current: Phase },
+  why: 'superseded' | 'delivered',
+): Promise<Outcome> {
+  phase.current = 'delete-source';
+  if (!ctx.config.keepFiles) await deleteSource(ctx.client, src);
+  return why === 'delivered' ? record.emit('already_there') : record.emit('superseded', 'a newer upload was delivered first');
 }
 
 /** Wraps a failure in an ExportError that says what to do (plus `note`), logs it, and returns it to throw. */
@@ -185,7 +172,110 @@ export function failed(ctx: MoveContext, record: ExportRecord, phase: Phase, err
   return e;
 }
 
-/** Copies one object to the target, verifies it, then deletes exactly that source version (unless keep_files). */
+/** S3 gives every event for a created object a sequencer; without one, the event cannot be put in order. */
+function sequencerOf(event: ObjectCreated, source: ObjectFacts): string {
+  if (event.sequencer !== undefined) return event.sequencer;
+  throw new ExportError(
+    `The event for ${s3Url(source)} has no "sequencer", so it cannot be ordered against other uploads of the same ` +
+      'file: nothing was copied or deleted. S3 sends one with every "Object Created" event; an event made by hand ' +
+      'must copy it from the original.',
+    'NoSequencer',
+  );
+}
+
+/**
+ * A version a newer upload or a deletion replaced before it was exported is not delivered. Unless keep_files it is
+ * deleted, but only once something newer reached the target (or the user deleted the file): until the newer
+ * upload's delivery, the ledger keeps it waiting, and that delivery deletes it.
+ */
+async function supersededVersion(
+  ctx: MoveContext,
+  found: Extract<Resolution, { status: 'superseded' }>,
+  sequencer: string,
+  record: ExportRecord,
+  phase: { current: Phase },
+): Promise<Outcome> {
+  const note = `replaced by ${found.by} before it was exported`;
+  if (ctx.config.keepFiles) return record.emit('superseded', note);
+  phase.current = 'delete-source';
+  if (found.by === 'a newer upload') {
+    const { ledger } = claimOptions(ctx, found.source.key);
+    const versionId = found.source.versionId!;
+    const d = await updateLedger(ctx.client, ledger, (r) => defer(r, { sequencer, versionId }), ctx.abortSignal);
+    if (d.result === 'deferred') return record.emit('superseded', `${note}; deleted once that upload is delivered`);
+  }
+  await deleteSource(ctx.client, found.source);
+  return record.emit('superseded', note);
+}
+
+/** Claims the key, transfers the version under the write guard, then verifies, commits and deletes. */
+async function deliver(
+  ctx: MoveContext,
+  event: ObjectCreated,
+  src: ObjectFacts,
+  sequencer: string,
+  record: ExportRecord,
+  phase: { current: Phase },
+): Promise<Outcome> {
+  const { client, config } = ctx;
+  const target = { bucket: config.targetBucket, key: targetKey(src.key) };
+  const planned = new Transfer({ ...transferOptions(ctx), source: src, target }).plan();
+  // One request writes the whole object: the claim takes the key's write at once, saving a ledger write.
+  const single = planned.strategy === 'copy-object' || partCount(src.size, planned.partSize) <= 1;
+  phase.current = 'write-target';
+  const version = { sequencer, versionId: src.versionId! };
+  const { entry, claim } = await KeyClaim.enter(claimOptions(ctx, src.key), version, { write: single });
+  if (entry !== 'go') return finishUnwritten(ctx, src, record, phase, entry);
+  let transferred: TransferResult;
+  try {
+    const signals = [claim.lost, ...(ctx.abortSignal ? [ctx.abortSignal] : [])];
+    transferred = await record.run(
+      new Transfer({
+        ...transferOptions(ctx),
+        abortSignal: AbortSignal.any(signals),
+        source: src,
+        target,
+        beforeWrite: writeGuard(client, claim, src, target, config.keepFiles),
+        onUpload: (uploadId, attempts) => claim.uploadCreated(uploadId, attempts),
+      }),
+    );
+  } catch (err) {
+    await claim.release();
+    if (!single) await claim.sweep().catch(() => undefined);
+    if (err instanceof NothingToWrite) return finishUnwritten(ctx, src, record, phase, err.why);
+    // A repeated event racing this one may have moved the source meanwhile: then there is nothing left to do.
+    if (isNotFound(err) && (await resolveSource(client, event, [src.key])).status === 'gone') {
+      return record.emit('already_moved');
+    }
+    throw err;
+  }
+  if (transferred.handedOver) {
+    await claim.handOver(Date.now() + HAND_OVER_HOLD_MS);
+    await saveProgress(client, config, {
+      source: src,
+      target,
+      strategy: transferred.strategy === 'stream' ? 'stream' : 'multipart-copy',
+      partSize: transferred.partSize,
+      ...transferred.handedOver,
+      invocations: 1,
+      startedAt: new Date(record.startedAt).toISOString(),
+      claimId: claim.me.id,
+      sequencer,
+    });
+    return record.emit('continuing');
+  }
+  try {
+    return await finishExport(ctx, src, target, record, phase, claim);
+  } catch (err) {
+    await claim.release();
+    throw err;
+  }
+}
+
+/**
+ * Copies one object to the target, verifies it, then deletes exactly that source version (unless keep_files). Which
+ * upload of a key wins is decided by S3's event order (the sequencer) and the ledger, never by timestamps.
+ */
 export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promise<Outcome> {
   const { client, config } = ctx;
   const phase: { current: Phase } = { current: 'read-source' };
@@ -201,55 +291,13 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
   if (candidates.length === 0) {
     return record.emit('refused', `the key is outside ${prefix} (dataset ${config.dataset}): not copied, not deleted`);
   }
-
-  // With one reading of the key, the target is known before the source is resolved: ask about both at once, which
-  // saves a round trip on every export (the answer is only wasted when the event turns out to be stale).
-  const early =
-    candidates.length === 1 ? existingTarget(client, config.targetBucket, targetKey(candidates[0])) : undefined;
-  early?.catch(() => undefined); // awaited below when needed; an early return must not leave it unhandled
   try {
     const found = await resolveSource(client, event, candidates);
     if (found.status === 'gone') return record.emit('already_moved');
     record.source = found.source;
-    if (found.status === 'superseded') {
-      phase.current = 'delete-source';
-      if (!config.keepFiles) await deleteSource(client, found.source);
-      return record.emit('superseded', `replaced by ${found.by} before it was exported`);
-    }
-    const src = found.source;
-    const target = { bucket: config.targetBucket, key: targetKey(src.key) };
-
-    phase.current = 'write-target';
-    const existing = await (early ?? existingTarget(client, target.bucket, target.key));
-    if (targetDecision(src, existing, config.keepFiles) === 'copy') {
-      const seen = targetSeen(existing);
-      const beforeComplete = guardTarget(ctx, src, target, seen);
-      let transferred: TransferResult;
-      try {
-        transferred = await record.run(new Transfer({ ...transferOptions(ctx), source: src, target, beforeComplete }));
-      } catch (err) {
-        // A repeated event racing this one may have moved the source meanwhile: then there is nothing left to do.
-        if (isNotFound(err) && (await resolveSource(client, event, candidates)).status === 'gone') {
-          return record.emit('already_moved');
-        }
-        throw err;
-      }
-      const progress = transferred.handedOver;
-      if (progress) {
-        await saveProgress(client, config, {
-          source: src,
-          target,
-          strategy: transferred.strategy === 'stream' ? 'stream' : 'multipart-copy',
-          partSize: transferred.partSize,
-          ...progress,
-          invocations: 1,
-          startedAt: new Date(record.startedAt).toISOString(),
-          targetSeen: seen,
-        });
-        return record.emit('continuing');
-      }
-    }
-    return await finishExport(ctx, src, target, record, phase);
+    const sequencer = sequencerOf(event, found.source);
+    if (found.status === 'superseded') return await supersededVersion(ctx, found, sequencer, record, phase);
+    return await deliver(ctx, event, found.source, sequencer, record, phase);
   } catch (err) {
     throw failed(ctx, record, phase.current, err);
   }

@@ -24,10 +24,17 @@ export interface StrategyContext {
   /** Asked before each part starts: true stops starting parts; the upload is handed over once those in flight end. */
   readonly handOver?: () => boolean;
   /**
-   * Runs when every part is in, just before CompleteMultipartUpload; throwing stops the completion. An error with
-   * `abandonUpload` set aborts even a carried-over upload (it can never be completed).
+   * Runs just before the one request that makes the object appear at the target (CopyObject, PutObject,
+   * CompleteMultipartUpload); throwing stops it. An error with `abandonUpload` set aborts even a carried-over upload
+   * (it can never be completed). 'skip' (the target holds these bytes already) skips a CopyObject; the other
+   * strategies write anyway, as their bytes are already in the upload.
    */
-  readonly beforeComplete?: () => Promise<void>;
+  readonly beforeWrite?: () => Promise<'write' | 'skip'>;
+  /**
+   * Told of the multipart upload as soon as S3 created it, and of how many attempts the create took (more than one:
+   * S3 may have created another upload whose answer was lost).
+   */
+  readonly onUpload?: (uploadId: string, attempts: number) => Promise<void>;
   /** Told of each part (or whole object) once it is in the target, with its size. */
   readonly partDone?: (bytes: number) => void;
 }
@@ -46,6 +53,8 @@ export interface StrategyResult {
   readonly handedOver?: UploadProgress;
   /** What S3 answered about the object it wrote, when it said anything: may prove the copy without a HeadObject. */
   readonly written?: WrittenObject;
+  /** Nothing was written: the target held these bytes already (`beforeWrite` said so). */
+  readonly skipped?: boolean;
 }
 
 /**
@@ -107,15 +116,7 @@ export async function writeMultipart(
 ): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
   const parts = planParts(source.size, ctx.partSize);
-  const uploadId =
-    ctx.resume?.uploadId ??
-    (
-      await client.send(
-        new CreateMultipartUploadCommand({ ...writeParams(source, target), ...multipartChecksum(source) }),
-        { abortSignal: signal },
-      )
-    ).UploadId;
-  if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  const uploadId = ctx.resume?.uploadId ?? (await createUpload(ctx));
   const upload = { Bucket: target.bucket, Key: target.key, UploadId: uploadId };
   const completed: CompletedPart[] = new Array(parts.length);
   for (const done of ctx.resume?.completed ?? []) completed[done.PartNumber! - 1] = done;
@@ -139,7 +140,7 @@ export async function writeMultipart(
     if (done.length < parts.length) {
       return { strategy, parts: parts.length, handedOver: { uploadId, completed: done } };
     }
-    await ctx.beforeComplete?.();
+    await ctx.beforeWrite?.();
     // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
     let tries = 0;
     const out = await withRetries(
@@ -166,6 +167,22 @@ export async function writeMultipart(
     }
     throw err;
   }
+}
+
+/** CreateMultipartUpload with the source's headers; the upload is told to `onUpload` before anything else. */
+async function createUpload(ctx: StrategyContext): Promise<string> {
+  const out = await ctx.client.send(
+    new CreateMultipartUploadCommand({ ...writeParams(ctx.source, ctx.target), ...multipartChecksum(ctx.source) }),
+    { abortSignal: ctx.signal },
+  );
+  if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  try {
+    await ctx.onUpload?.(out.UploadId, out.$metadata.attempts ?? 1);
+  } catch (err) {
+    await abortUpload(ctx.client, { Bucket: ctx.target.bucket, Key: ctx.target.key, UploadId: out.UploadId }, ctx.partAttempts, err);
+    throw err;
+  }
+  return out.UploadId;
 }
 
 /** Aborts without a signal (the transfer's may be the reason we are here); a failed abort is told, not hidden. */

@@ -18,6 +18,19 @@ export const TARGET_ACTIONS: readonly string[] = Object.freeze([
 ]);
 
 /**
+ * On the receiving bucket itself: finding the multipart uploads a failure left at a key (a lost answer to
+ * CreateMultipartUpload, a function that died mid-copy) so they can be aborted. S3 offers no narrower resource or
+ * prefix condition for it: the receiver lets the exporter see the keys of incomplete uploads in the whole bucket.
+ */
+export const TARGET_BUCKET_ACTIONS: readonly string[] = Object.freeze(['s3:ListBucketMultipartUploads']);
+
+/**
+ * On `arn:aws:s3:::<ledger bucket>/<dataset>/*`: the exporter's record of each key (ledger.ts), read and written
+ * conditionally. ListBucket on the ledger bucket (limited to the dataset's prefix) makes a missing record a 404.
+ */
+export const LEDGER_ACTIONS: readonly string[] = Object.freeze(['s3:GetObject', 's3:PutObject']);
+
+/**
  * On `arn:aws:s3:::<export bucket>/<dataset>/*`. Every read names a version (HeadObject, CopyObject/UploadPartCopy
  * source, GetObject for streaming), which S3 authorises as GetObjectVersion; GetObject covers the reads of the current
  * version that find out whether the event's version is still the newest.
@@ -81,6 +94,23 @@ export function receiverStatement(target: { bucket: string; dataset: string; pri
     Resource: `${bucketArn(target.bucket)}/${exportPrefix(target.dataset)}*`,
   };
 }
+
+/** The second statement a receiver adds: on the bucket itself, to find and abort uploads a failure left behind. */
+export function receiverCleanUpStatement(target: { bucket: string; principal: string }): PolicyStatement {
+  return {
+    Sid: 'AllowHubExportsCleanUp',
+    Effect: 'Allow',
+    Principal: { AWS: target.principal },
+    Action: [...TARGET_BUCKET_ACTIONS],
+    Resource: bucketArn(target.bucket),
+  };
+}
+
+/** Every statement a receiver adds to its bucket policy, in the order `describe` prints them. */
+export const receiverStatements = (target: { bucket: string; dataset: string; principal: string }): PolicyStatement[] => [
+  receiverStatement(target),
+  receiverCleanUpStatement(target),
+];
 
 /** The statement a receiver whose bucket encrypts with its own KMS key adds to that key's policy. */
 export function receiverKeyStatement(target: { keyArn: string; principal: string }): PolicyStatement {

@@ -13,7 +13,6 @@ import type { ObjectFacts } from './facts';
 import { MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
 import { partCount } from './plan';
 import { isNotFound } from './retry';
-import type { TargetSeen } from './move';
 import type { TargetLocation } from './target-params';
 
 /**
@@ -34,11 +33,14 @@ export interface Progress {
   readonly invocations: number;
   /** When the first invocation started (ISO 8601). */
   readonly startedAt: string;
-  /** The target as the first invocation found it, for the check before completing (move.ts `guardTarget`). */
-  readonly targetSeen: TargetSeen;
+  /** The transfer's claim on the key in the ledger (claim.ts), which the continuation takes up. */
+  readonly claimId: string;
+  /** The source upload's place in S3's order of the key's writes (its event's sequencer). */
+  readonly sequencer: string;
 }
 
-const FORMAT = 'hub-exports/multipart-progress/1';
+/** Version 2 names the claim and the sequencer; progress of version 1 (before the ledger) is refused. */
+const FORMAT = 'hub-exports/multipart-progress/2';
 
 /** One object per source version; hashed because a key of up to 1,024 bytes must fit under the prefix. */
 export function progressKey(dataset: string, source: Pick<ObjectFacts, 'key' | 'versionId'>): string {
@@ -126,8 +128,9 @@ export function parseProgress(
   if (target?.bucket !== config.targetBucket || target.key !== source.key)
     throw refuse(`its target is not s3://${config.targetBucket}/${source.key}`);
   if (typeof p.uploadId !== 'string' || typeof p.invocations !== 'number') throw refuse('no upload');
-  // Progress written before streams could hand over has no strategy: it was a copy's.
-  const strategy = p.strategy ?? 'multipart-copy';
+  if (typeof p.claimId !== 'string' || typeof p.sequencer !== 'string' || !/^[0-9A-Fa-f]{1,64}$/.test(p.sequencer))
+    throw refuse('no claim');
+  const strategy = p.strategy;
   if (strategy !== 'multipart-copy' && strategy !== 'stream') throw refuse(`strategy ${JSON.stringify(strategy)}`);
   const partSize = p.partSize;
   if (typeof partSize !== 'number' || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES)
@@ -154,6 +157,7 @@ export function parseProgress(
     completed: completed as CompletedPart[],
     invocations: p.invocations,
     startedAt: String(p.startedAt),
-    targetSeen: (p.targetSeen ?? null) as TargetSeen,
+    claimId: p.claimId,
+    sequencer: p.sequencer,
   };
 }

@@ -1,5 +1,7 @@
 import {
   CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type CreateMultipartUploadCommandOutput,
   GetObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -47,8 +49,9 @@ export async function streamObject(ctx: StreamContext): Promise<StrategyResult> 
 /**
  * GetObject of the exact version piped into lib-storage's Upload (PutObject up to one part, multipart above it).
  * lib-storage sends through a watching client (below): when `handOver` says time is running low, no further part is
- * started, the parts in flight end, and the upload is left open with the parts that are in; and a completion waits
- * for `beforeComplete`, as a multipart copy's does.
+ * started, the parts in flight end, and the upload is left open with the parts that are in; the write that makes
+ * the object appear (PutObject or CompleteMultipartUpload) waits for `beforeWrite`, as a copy's does; and the
+ * upload lib-storage creates is told to `onUpload`.
  */
 async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
@@ -65,7 +68,8 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
     signal,
     timeIsShort: () => ctx.handOver?.() === true,
     handOver: () => stop.abort(new Error('handing over')),
-    ...(ctx.beforeComplete && { beforeComplete: ctx.beforeComplete }),
+    ...(ctx.beforeWrite && { beforeWrite: ctx.beforeWrite }),
+    ...(ctx.onUpload && { onUpload: ctx.onUpload }),
     ...(ctx.partDone && { partDone: ctx.partDone }),
   });
   const upload = new Upload({
@@ -109,7 +113,8 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
  * parts, so a deadline would not stop them); each part's answer is kept, as a hand-over must name the parts that are
  * in, and told to `partDone` (a part that ends during a hand-over counts too); once `timeIsShort` says so (after at
  * least one part, so a chain of hand-overs always ends) no part starts and `handOver` is called; and
- * CompleteMultipartUpload is sent only once `beforeComplete` has passed.
+ * PutObject or CompleteMultipartUpload is sent only once `beforeWrite` has passed; the created upload is told to
+ * `onUpload` before lib-storage sends its first part.
  */
 function watchParts(
   client: S3Client,
@@ -117,7 +122,8 @@ function watchParts(
     signal: AbortSignal;
     timeIsShort: () => boolean;
     handOver: () => void;
-    beforeComplete?: () => Promise<void>;
+    beforeWrite?: () => Promise<unknown>;
+    onUpload?: (uploadId: string, attempts: number) => Promise<void>;
     partDone?: (bytes: number) => void;
   },
 ) {
@@ -155,8 +161,16 @@ function watchParts(
           if (handingOver) return Promise.reject(new Error('handing over: no further part is started'));
           started++;
         }
-        if (!(command instanceof CompleteMultipartUploadCommand)) return send(command, options);
-        return (o.beforeComplete?.() ?? Promise.resolve()).then(() => send(command, options));
+        if (command instanceof CreateMultipartUploadCommand && o.onUpload) {
+          const created = send(command, options) as Promise<CreateMultipartUploadCommandOutput>;
+          return created.then(async (out) => {
+            if (out.UploadId) await o.onUpload!(out.UploadId, out.$metadata.attempts ?? 1);
+            return out;
+          });
+        }
+        const writes = command instanceof CompleteMultipartUploadCommand || command instanceof PutObjectCommand;
+        if (!writes || !o.beforeWrite) return send(command, options);
+        return o.beforeWrite().then(() => send(command, options));
       };
     },
   });

@@ -40,8 +40,13 @@ export interface TransferOptions {
    * object of one part) cannot stop part-way and ignores it.
    */
   readonly handOver?: () => boolean;
-  /** The last check before completing a continued copy or stream (see StrategyContext.beforeComplete). */
-  readonly beforeComplete?: () => Promise<void>;
+  /**
+   * The last check before the request that makes the object appear at the target: CopyObject, PutObject or
+   * CompleteMultipartUpload (see StrategyContext.beforeWrite). Throwing stops the transfer.
+   */
+  readonly beforeWrite?: () => Promise<'write' | 'skip'>;
+  /** Told of a multipart upload as soon as it exists (see StrategyContext.onUpload). */
+  readonly onUpload?: (uploadId: string, attempts: number) => Promise<void>;
 }
 
 /** How far a transfer is (`Transfer.progress()`), for progress lines while it runs. */
@@ -119,7 +124,8 @@ export class Transfer {
       ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
       ...(o.resume && { resume: o.resume }),
       ...(o.handOver && { handOver: o.handOver }),
-      ...(o.beforeComplete && { beforeComplete: o.beforeComplete }),
+      ...(o.beforeWrite && { beforeWrite: o.beforeWrite }),
+      ...(o.onUpload && { onUpload: o.onUpload }),
     };
     this.controller.signal.throwIfAborted();
     const run = strategy === 'stream' ? streamObject : strategy === 'multipart-copy' ? copyMultipart : copyObject;

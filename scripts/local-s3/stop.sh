@@ -37,6 +37,10 @@ stop_daemon() {
   esac
 }
 
+# The watchdog (start.sh) must not bring radosgw back while the cluster goes down.
+[ -d "$D/run" ] && : >"$D/run/stopping"
+wd=$(cat "$D/run/watchdog.pid" 2>/dev/null || true)
+[ -n "$wd" ] && kill "$wd" 2>/dev/null || true
 stop_daemon client.rgw.local TERM
 stop_daemon osd.0 TERM # osd_fast_shutdown: memstore does not dump its data to disk
 stop_daemon mon.a TERM

@@ -5,6 +5,19 @@ export interface EventObject {
   readonly size: number;
   readonly etag: string;
   readonly versionId?: string;
+  /** S3's order of the key's writes; when absent, the next one is taken (as if the event were for a new write). */
+  readonly sequencer?: string;
+}
+
+let written = 0;
+/**
+ * The sequencer S3 would give the next write: increasing, of differing lengths (trailing zeros dropped), so that only
+ * the documented comparison (right-pad with zeros, then compare) orders them.
+ */
+export function nextSequencer(): string {
+  written += 1;
+  const hex = (0x617f0829932900n + BigInt(written) * 0x100n).toString(16).toUpperCase().padStart(16, '0');
+  return hex.replace(/0+$/, '') || '0';
 }
 
 /**
@@ -37,7 +50,7 @@ export function eventBridgeEvent(bucket: string, o: EventObject) {
         size: o.size,
         etag: o.etag,
         ...(o.versionId !== undefined && { 'version-id': o.versionId }),
-        sequencer: '00617F08299329D189',
+        sequencer: o.sequencer ?? nextSequencer(),
       },
       'request-id': 'N4N7GDK58NMKJ12R',
       requester: '593291632749',
@@ -72,7 +85,7 @@ export function s3RecordsEvent(bucket: string, o: EventObject, options: { raw?: 
             size: o.size,
             eTag: o.etag,
             ...(o.versionId !== undefined && { versionId: o.versionId }),
-            sequencer: '0055AED6DCD90281E5',
+            sequencer: o.sequencer ?? nextSequencer(),
           },
         },
       },

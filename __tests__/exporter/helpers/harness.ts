@@ -24,6 +24,7 @@ export class Harness {
     return {
       DATASET,
       TARGET_BUCKET: this.buckets.receiverBucket,
+      LEDGER_BUCKET: this.buckets.ledgerBucket,
       AWS_ENDPOINT_URL_S3: this.s3.endpoint,
       EXPORTER_PRINCIPAL: this.s3.exporter.principal,
       // Small thresholds so multipart paths run on small objects.

@@ -16,7 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createS3Client } from '../../../functions/exporter/s3-client';
-import { receiverStatement } from '../../../functions/exporter/permissions';
+import { receiverStatements } from '../../../functions/exporter/permissions';
+import { nextSequencer } from './events';
 
 /** What `npm run s3:start` writes to .local-s3/env. */
 export interface LocalS3 {
@@ -85,6 +86,8 @@ export const bytesOf = (size: number): Buffer => randomBytes(size);
 export class Buckets {
   readonly exportBucket = uniqueName('hub-exports');
   readonly receiverBucket = uniqueName('receiver');
+  /** Unversioned, as the exporter stack makes it: conditional writes are exact there. */
+  readonly ledgerBucket = uniqueName('hub-exports-ledger');
   readonly exporter: S3Client;
   readonly receiver: S3Client;
 
@@ -98,6 +101,7 @@ export class Buckets {
     await this.exporter.send(
       new PutBucketVersioningCommand({ Bucket: this.exportBucket, VersioningConfiguration: { Status: 'Enabled' } }),
     );
+    await this.exporter.send(new CreateBucketCommand({ Bucket: this.ledgerBucket }));
     await this.receiver.send(new CreateBucketCommand({ Bucket: this.receiverBucket }));
     if (options.receiverVersioned) {
       await this.receiver.send(
@@ -108,17 +112,19 @@ export class Buckets {
     return this;
   }
 
+  /** The receiver's bucket policy: by default exactly the statements `describe` tells receivers to add. */
   async allowExporter(
-    statement: object = receiverStatement({
+    statements: object | object[] = receiverStatements({
       bucket: this.receiverBucket,
       dataset: DATASET,
       principal: this.s3.exporter.principal,
     }),
   ) {
+    const Statement = Array.isArray(statements) ? statements : [statements];
     await this.receiver.send(
       new PutBucketPolicyCommand({
         Bucket: this.receiverBucket,
-        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [statement] }),
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement }),
       }),
     );
   }
@@ -128,13 +134,19 @@ export class Buckets {
     const out = await this.exporter.send(
       new PutObjectCommand({ Bucket: this.exportBucket, Key: key, Body: body, ...extra }),
     );
-    return { key, size: body.length, etag: out.ETag!.replace(/"/g, ''), versionId: out.VersionId! };
+    // Taken when S3 has answered: uploads made one after another get increasing sequencers, as S3 gives them.
+    const sequencer = nextSequencer();
+    return { key, size: body.length, etag: out.ETag!.replace(/"/g, ''), versionId: out.VersionId!, sequencer };
   }
 
   /** Every version and delete marker in a bucket, oldest last, as its owner sees them. */
-  async versions(which: 'export' | 'receiver', prefix?: string) {
+  async versions(which: 'export' | 'ledger' | 'receiver', prefix?: string) {
     const [client, Bucket] =
-      which === 'export' ? [this.exporter, this.exportBucket] : [this.receiver, this.receiverBucket];
+      which === 'export'
+        ? [this.exporter, this.exportBucket]
+        : which === 'ledger'
+          ? [this.exporter, this.ledgerBucket]
+          : [this.receiver, this.receiverBucket];
     const out = await client.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix }));
     return [
       ...(out.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId!, latest: v.IsLatest, marker: false })),
@@ -163,6 +175,7 @@ export class Buckets {
   async destroy(): Promise<void> {
     for (const [which, client, Bucket] of [
       ['export', this.exporter, this.exportBucket],
+      ['ledger', this.exporter, this.ledgerBucket],
       ['receiver', this.receiver, this.receiverBucket],
     ] as const) {
       try {

@@ -1,0 +1,32 @@
+import { CreateMultipartUploadCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { makeHandler } from '../../functions/exporter/handler';
+
+/**
+ * Deliberately broken exporters, to show the soak fails when the exporter breaks its promises (a harness that cannot
+ * fail proves nothing). BROKEN_MODE chooses the defect:
+ * - `delete-first`: deletes the event's version before exporting it, as a handler that deletes before verifying;
+ * - `abandon-upload`: leaves an incomplete multipart upload in the receiver's bucket for every object.
+ * Never deployed: only the soak's own test bundles it.
+ */
+const real = makeHandler();
+const client = new S3Client({
+  endpoint: process.env.AWS_ENDPOINT_URL_S3,
+  forcePathStyle: true,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+});
+
+type Detail = { bucket: { name: string }; object: { key: string; 'version-id'?: string } };
+
+export async function handler(event: { detail?: Detail }, context: unknown): Promise<unknown> {
+  const o = event.detail?.object;
+  const bucket = event.detail?.bucket.name;
+  if (o && bucket && !o.key.startsWith('.exporter-state/')) {
+    if (process.env.BROKEN_MODE === 'delete-first' && o['version-id']) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.key, VersionId: o['version-id'] }));
+    }
+    if (process.env.BROKEN_MODE === 'abandon-upload') {
+      await client.send(new CreateMultipartUploadCommand({ Bucket: process.env.TARGET_BUCKET, Key: o.key }));
+    }
+  }
+  return real(event, context as never);
+}

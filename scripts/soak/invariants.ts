@@ -1,0 +1,80 @@
+import { continuationPrefix } from '../../naming';
+import type { PlannedUpload } from './workload';
+import { SOAK_DATASETS } from './workload';
+import type { SoakWorld } from './world';
+
+/** What the soak found, checked by clients that bypass the proxy. Every count must be zero. */
+export interface Findings {
+  /** Keys whose receiver holds nothing, or an older upload's bytes: the newest upload is not there. */
+  readonly lost: number;
+  /** Keys whose receiver holds bytes that no upload of the key had. */
+  readonly corrupted: number;
+  /** Versions deleted before their bytes or a newer upload's reached the receiver, or deleted from keep_files. */
+  readonly wronglyDeleted: number;
+  /** Versions left in the export bucket of a moving dataset, or missing from a keep_files one. */
+  readonly leftOver: number;
+  readonly incompleteUploads: number;
+  /** Progress objects of long transfers still in the export bucket. */
+  readonly progressLeft: number;
+  /** What each count is about, for a person (at most a few of each kind). */
+  readonly problems: readonly string[];
+}
+
+/** The invariants of issue 11, over every key of the workload. */
+export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUpload[]): Promise<Findings> {
+  const problems: string[] = [...world.wrongDeletes.slice(0, 5)];
+  const note = (p: string) => void (problems.length < 40 && problems.push(p));
+  let lost = 0;
+  let corrupted = 0;
+  let missing = 0;
+  for (const [key, history] of world.keys) {
+    const now = await world.received(history.dataset, key);
+    const newest = history.uploads[history.uploads.length - 1];
+    if (now === newest.sha256) continue;
+    if (now === undefined || history.uploads.some((u) => u.sha256 === now)) {
+      lost++;
+      note(`lost: ${key}: the receiver holds ${now ? 'an older upload' : 'nothing'}`);
+    } else {
+      corrupted++;
+      note(`corrupted: ${key}: the receiver holds bytes no upload had`);
+    }
+  }
+  if (world.keys.size !== new Set(plan.map((u) => u.key)).size) note('not every planned key was uploaded');
+  let leftOver = 0;
+  let progressLeft = 0;
+  const keep = new Set(world.functions.filter((f) => f.env.KEEP_FILES === 'true').map((f) => f.env.DATASET));
+  for (const { name } of SOAK_DATASETS) {
+    const versions = await world.versions(world.exportBucket, `${name}/`);
+    if (keep.has(name)) {
+      const present = new Set(versions.map((v) => v.versionId));
+      for (const [key, h] of world.keys) {
+        if (h.dataset !== name) continue;
+        for (const u of h.uploads.filter((x) => !present.has(x.versionId))) {
+          missing++;
+          note(`keep_files lost a version: ${key} (${u.versionId})`);
+        }
+      }
+    } else {
+      leftOver += versions.length;
+      for (const v of versions.slice(0, 5)) note(`left over in the export bucket: ${v.key} (${v.versionId})`);
+    }
+    const progress = await world.versions(world.exportBucket, continuationPrefix(name));
+    progressLeft += progress.length;
+    for (const v of progress.slice(0, 3)) note(`progress object left: ${v.key}`);
+  }
+  let incompleteUploads = 0;
+  for (const bucket of Object.values(world.receivers)) {
+    const open = await world.incompleteUploads(bucket);
+    incompleteUploads += open.length;
+    for (const u of open.slice(0, 5)) note(`incomplete upload in s3://${bucket}: ${u}`);
+  }
+  return {
+    lost,
+    corrupted,
+    wronglyDeleted: world.wrongDeletes.length + missing,
+    leftOver,
+    incompleteUploads,
+    progressLeft,
+    problems,
+  };
+}
