@@ -4,11 +4,8 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  AbortMultipartUploadCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -29,7 +26,15 @@ import {
   type ObservedWrite,
 } from '../../scripts/soak/fault-proxy';
 import { Random } from '../../scripts/soak/random';
-import { bytesOf, clientFor, localS3, sha256, uniqueName, type LocalS3 } from './helpers/local-s3';
+import {
+  bytesOf,
+  clientFor,
+  emptyAndDeleteBucket,
+  localS3,
+  sha256,
+  uniqueName,
+  type LocalS3,
+} from './helpers/local-s3';
 
 const MiB = 1024 * 1024;
 const AWKWARD_KEYS = ['dir/a file.csv', 'plus+sign.txt', 'per%cent.txt', 'eq=uals:colon.txt', 'ünï/cödé ☃.bin'];
@@ -73,29 +78,6 @@ async function failure(p: Promise<unknown>): Promise<{ name: string; status?: nu
     return { name: e.name, status: e.$metadata?.httpStatusCode, said };
   }
   throw new Error('expected the command to fail');
-}
-
-async function emptyAndDelete(client: S3Client, Bucket: string): Promise<void> {
-  try {
-    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket }));
-    for (const u of uploads.Uploads ?? []) {
-      await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key!, UploadId: u.UploadId! }));
-    }
-    for (let round = 0; round < 20; round++) {
-      const out = await client.send(new ListObjectVersionsCommand({ Bucket }));
-      const all = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
-      if (all.length === 0) break;
-      await client.send(
-        new DeleteObjectsCommand({
-          Bucket,
-          Delete: { Objects: all.map((v) => ({ Key: v.Key!, VersionId: v.VersionId! })) },
-        }),
-      );
-    }
-    await client.send(new DeleteBucketCommand({ Bucket }));
-  } catch (err) {
-    if ((err as Error).name !== 'NoSuchBucket') console.warn(`cleanup of ${Bucket}: ${(err as Error).message}`);
-  }
 }
 
 /**
@@ -194,7 +176,7 @@ const s3 = localS3();
   afterAll(async () => {
     for (const c of clients) c.destroy();
     for (const p of proxies) await p.stop();
-    await emptyAndDelete(direct, bucket);
+    await emptyAndDeleteBucket(direct, bucket);
     direct.destroy();
   });
 

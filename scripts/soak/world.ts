@@ -1,8 +1,5 @@
 import {
-  AbortMultipartUploadCommand,
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -12,7 +9,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { FIXTURE_DATASETS, synthesize } from '../../__tests__/helpers/synth';
-import { clientFor, localS3, uniqueName, type LocalS3 } from '../../__tests__/exporter/helpers/local-s3';
+import {
+  clientFor,
+  emptyAndDeleteBucket,
+  localS3,
+  uniqueName,
+  type LocalS3,
+} from '../../__tests__/exporter/helpers/local-s3';
 import { receiverStatements } from '../../functions/exporter/permissions';
 import { continuationPrefix } from '../../naming';
 import type { ProxiedRequest } from './fault-proxy';
@@ -174,24 +177,7 @@ export class SoakWorld {
       [this.analyst, this.ledgerBucket],
       ...Object.values(this.receivers).map((b): [S3Client, string] => [this.receiver, b]),
     ];
-    for (const [client, Bucket] of owned) {
-      try {
-        const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket }));
-        for (const u of uploads.Uploads ?? []) {
-          await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key!, UploadId: u.UploadId! }));
-        }
-        for (let i = 0; i < 100; i++) {
-          const out = await client.send(new ListObjectVersionsCommand({ Bucket }));
-          const batch = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
-          if (batch.length === 0) break;
-          const Objects = batch.map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
-          await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects } }));
-        }
-        await client.send(new DeleteBucketCommand({ Bucket }));
-      } catch (err) {
-        console.warn(`soak clean-up of ${Bucket}: ${(err as Error).message}`);
-      }
-    }
+    for (const [client, bucket] of owned) await emptyAndDeleteBucket(client, bucket);
     this.analyst.destroy();
     this.receiver.destroy();
   }

@@ -171,32 +171,50 @@ export class Buckets {
     return (out.Uploads ?? []).map((u) => u.Key!);
   }
 
-  /** Memstore keeps everything in RAM: empty and remove both buckets. */
+  /** Memstore keeps everything in RAM: empty and remove the three buckets. */
   async destroy(): Promise<void> {
-    for (const [which, client, Bucket] of [
-      ['export', this.exporter, this.exportBucket],
-      ['ledger', this.exporter, this.ledgerBucket],
-      ['receiver', this.receiver, this.receiverBucket],
-    ] as const) {
-      try {
-        const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket }));
-        for (const u of uploads.Uploads ?? []) {
-          await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key!, UploadId: u.UploadId! }));
-        }
-        for (let batch = await this.versions(which); batch.length > 0; batch = await this.versions(which)) {
-          await client.send(
-            new DeleteObjectsCommand({
-              Bucket,
-              Delete: { Objects: batch.slice(0, 1000).map((v) => ({ Key: v.key, VersionId: v.versionId })) },
-            }),
-          );
-        }
-        await client.send(new DeleteBucketCommand({ Bucket }));
-      } catch (err) {
-        if ((err as Error).name !== 'NoSuchBucket') console.warn(`cleanup of ${Bucket}: ${(err as Error).message}`);
-      }
-    }
+    await emptyAndDeleteBucket(this.exporter, this.exportBucket);
+    await emptyAndDeleteBucket(this.exporter, this.ledgerBucket);
+    await emptyAndDeleteBucket(this.receiver, this.receiverBucket);
     this.exporter.destroy();
     this.receiver.destroy();
+  }
+}
+
+/**
+ * Rounds of listing and removing before giving up: far more than any test or soak run leaves (1,000 a round), yet a
+ * bucket that will not empty cannot hang a teardown.
+ */
+const CLEAN_UP_ROUNDS = 100;
+
+/**
+ * Empties a bucket of the local server and deletes it, as a teardown needs it: memstore keeps everything in RAM, and
+ * S3 refuses to delete a bucket that still holds anything. Incomplete multipart uploads go first (their parts are
+ * stored too); then versions and delete markers, which a plain object listing does not show. An unversioned bucket
+ * lists its objects as version "null", so the one loop serves both kinds. A failure is a warning, not an error: a
+ * test that passed does not fail in its clean-up, and the caller's other buckets still get theirs. A bucket already
+ * gone is no failure.
+ */
+export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Promise<void> {
+  const Bucket = bucket; // as the SDK spells it, for the shorthand below
+  try {
+    for (let round = 0; round < CLEAN_UP_ROUNDS; round++) {
+      const { Uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket }));
+      if (Uploads.length === 0) break;
+      for (const u of Uploads) {
+        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key!, UploadId: u.UploadId! }));
+      }
+    }
+    for (let round = 0; round < CLEAN_UP_ROUNDS; round++) {
+      const out = await client.send(new ListObjectVersionsCommand({ Bucket }));
+      const all = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
+      if (all.length === 0) break;
+      // DeleteObjects takes at most 1,000 keys, whatever page size the server chose.
+      const Objects = all.slice(0, 1000).map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
+      await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects } }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket }));
+  } catch (err) {
+    if ((err as Error).name !== 'NoSuchBucket') console.warn(`clean-up of ${bucket}: ${(err as Error).message}`);
   }
 }
