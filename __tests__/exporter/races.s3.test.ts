@@ -117,6 +117,38 @@ describe.each([['copy'], ['stream']])('races and faults (TRANSFER_MODE=%s)', (mo
     });
   });
 
+  describeWithS3(`${mode}: an older version waiting for the newer delivery`, (h) => {
+    test('is deleted by the retry when the delivery stopped after recording itself, before deleting it', async () => {
+      const { buckets } = h();
+      const key = `proj/race/waiting-${mode}.csv`;
+      const v1 = await buckets.upload(key, bytesOf(10));
+      const v2body = bytesOf(20);
+      const v2 = await buckets.upload(key, v2body);
+      expect((await h().run(eventBridgeEvent(buckets.exportBucket, v1), env)).logs[0].outcome).toBe('superseded');
+      // The delivery of v2 records itself, then its delete of the waiting v1 fails: the invocation fails.
+      const failing = clientFor(h().s3, 'exporter');
+      failing.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { VersionId?: string };
+          if (context.commandName === 'DeleteObjectCommand' && input.VersionId === v1.versionId) {
+            throw Object.assign(new Error('injected'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'failDelete' },
+      );
+      const event = eventBridgeEvent(buckets.exportBucket, v2);
+      const first = await h().run(event, env, { client: failing });
+      failing.destroy();
+      expect(first.error?.message).toMatch(/deleting the exported source version/);
+      const retry = await h().run(event, env);
+      expect(retry.error).toBeUndefined();
+      expect(retry.logs[0].outcome).toBe('already_there');
+      expect((await buckets.received(key)).sha256).toBe(sha256(v2body));
+      expect(await buckets.versions('export', key)).toEqual([]);
+    });
+  });
+
   describeWithS3(`${mode}: incomplete uploads are not left in the receiver's bucket`, (h) => {
     test("CreateMultipartUpload's answer lost: the SDK's retry made a second upload; the first is aborted", async () => {
       const { buckets } = h();

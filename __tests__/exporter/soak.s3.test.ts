@@ -40,7 +40,6 @@ suite('soak: the exporter under faults', () => {
     expect(r.delivery.crashes).toBeGreaterThan(0);
     expect(r.outcomes.continuing ?? 0).toBeGreaterThan(0);
     expect(r.outcomes.superseded ?? 0).toBeGreaterThan(0);
-    expect(r.faults.upstreamErrors).toBe(0);
   }, 12 * MINUTES);
 
   describe('fails when the exporter is broken', () => {

@@ -77,10 +77,10 @@ export class KeyClaim {
   }
 
   private async take(write: boolean): Promise<Exclude<ledger.Entry, 'wait' | 'conflict'>> {
+    // A claim's first look assumes a key seen for the first time: it tries creating the record rather than reading.
+    this.state ??= NO_RECORD;
     for (let pause = 50; ; pause = Math.min(2_000, pause * 2)) {
       let before: ledger.KeyRecord = ledger.EMPTY_RECORD;
-      // A key seen for the first time has no record yet: try creating it, rather than reading first.
-      this.state ??= NO_RECORD;
       const at = Date.now();
       const d = await this.update(
         (r) => ((before = r), ledger.enter(r, this.me, at, this.o.ttlMs, write)),
@@ -108,7 +108,6 @@ export class KeyClaim {
     }
   }
 
-  /** Beats every third of the time to live, and fences itself off when the beats have not got through. */
   /** Two uploads with one sequencer cannot be ordered: keep everything and let a person look. */
   private conflict(r: ledger.KeyRecord): ExportError {
     return new ExportError(
@@ -120,8 +119,12 @@ export class KeyClaim {
     );
   }
 
+  /**
+   * Beats every sixth of the time to live, so that a slow or failed beat or two (S3 throttling) costs nothing, and
+   * fences itself off when the beats have not got through.
+   */
   private startBeating(): void {
-    const every = Math.max(10, Math.floor(this.o.ttlMs / 3));
+    const every = Math.max(10, Math.floor(this.o.ttlMs / 6));
     this.timer = setInterval(() => {
       if (Date.now() - this.renewed > this.o.ttlMs * FENCE_SHARE) this.lose('could not be renewed in time');
       else void this.beat().catch(() => undefined);

@@ -5,8 +5,8 @@ import type { ExporterConfig } from './config';
 import { explain, ExportError, type Phase } from './errors';
 import { keyCandidates, type ObjectCreated } from './event';
 import { s3Url, type ObjectFacts } from './facts';
-import { defer } from './ledger';
-import { updateLedger } from './ledger-store';
+import { compareSequencers, defer, forget } from './ledger';
+import { readLedger, updateLedger } from './ledger-store';
 import type { Logger, Outcome } from './log';
 import { partCount } from './plan';
 import { saveProgress } from './progress';
@@ -143,6 +143,18 @@ export async function finishExport(
   return record.emit(outcome, warning);
 }
 
+/**
+ * Older versions that waited for a delivery the ledger now records, deleted (again) and forgotten: the delivery's
+ * own invocation may have stopped between recording it and deleting them, and its retry then finds it delivered.
+ */
+async function settleWaiting(ctx: MoveContext, src: ObjectFacts): Promise<void> {
+  const { ledger } = claimOptions(ctx, src.key);
+  const { delivered, waiting } = await readLedger(ctx.client, ledger);
+  const older = delivered ? waiting.filter((w) => compareSequencers(w.sequencer, delivered.sequencer) < 0) : [];
+  for (const v of older) await deleteVersion(ctx.client, src.bucket, src.key, v.versionId);
+  if (older.length) await updateLedger(ctx.client, ledger, (r) => forget(r, older));
+}
+
 /** The claim found nothing to write: a newer upload was delivered (this one is not), or this one was already. */
 export async function finishUnwritten(
   ctx: MoveContext,
@@ -152,7 +164,10 @@ export async function finishUnwritten(
   why: 'superseded' | 'delivered',
 ): Promise<Outcome> {
   phase.current = 'delete-source';
-  if (!ctx.config.keepFiles) await deleteSource(ctx.client, src);
+  if (!ctx.config.keepFiles) {
+    await settleWaiting(ctx, src);
+    await deleteSource(ctx.client, src);
+  }
   return why === 'delivered' ? record.emit('already_there') : record.emit('superseded', 'a newer upload was delivered first');
 }
 
@@ -219,7 +234,8 @@ async function deliver(
 ): Promise<Outcome> {
   const { client, config } = ctx;
   const target = { bucket: config.targetBucket, key: targetKey(src.key) };
-  const planned = new Transfer({ ...transferOptions(ctx), source: src, target }).plan();
+  // Only to plan: without the deadline's signal, which a Transfer would listen to for its whole life.
+  const planned = new Transfer({ ...transferOptions(ctx), abortSignal: undefined, source: src, target }).plan();
   // One request writes the whole object: the claim takes the key's write at once, saving a ledger write.
   const single = planned.strategy === 'copy-object' || partCount(src.size, planned.partSize) <= 1;
   phase.current = 'write-target';
