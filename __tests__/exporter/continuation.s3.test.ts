@@ -1,4 +1,10 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { eventBridgeEvent } from './helpers/events';
 import { DATASET, describeWithS3, MiB } from './helpers/harness';
 import {
@@ -188,6 +194,28 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
     expect(await buckets.incompleteUploads()).toEqual([]);
     expect(await buckets.versions('export', key)).toEqual([]);
+  });
+
+  test('a continuation whose upload was aborted (its claim taken for dead) starts the export again', async () => {
+    const { buckets } = h();
+    const body = bytesOf(SIZE);
+    const uploaded = await buckets.upload(`${DATASET}/large/aborted.bin`, body);
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2));
+    const { event } = await progress(uploaded);
+    // As another export's clean-up would, had this chain's claim stopped beating for its whole time to live.
+    const open = await buckets.receiver.send(new ListMultipartUploadsCommand({ Bucket: buckets.receiverBucket }));
+    for (const u of open.Uploads ?? []) {
+      await buckets.receiver.send(
+        new AbortMultipartUploadCommand({ Bucket: buckets.receiverBucket, Key: u.Key!, UploadId: u.UploadId! }),
+      );
+    }
+    const r = await run(event, invocation(h()));
+    expect(r.error).toBeUndefined();
+    expect(r.logs.map((l) => l.outcome)).toEqual(['moved']);
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+    expect(await buckets.incompleteUploads()).toEqual([]);
+    expect((await progress(uploaded)).versions).toEqual([]);
+    expect(await buckets.versions('export', uploaded.key)).toEqual([]);
   });
 
   test('a continuation whose source version is gone aborts its upload and clears its progress', async () => {

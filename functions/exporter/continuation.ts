@@ -1,3 +1,4 @@
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { continuationPrefix } from '../../naming';
 import { KeyClaim } from './claim';
 import { ExportError, type Phase } from './errors';
@@ -10,6 +11,7 @@ import {
   finishExport,
   finishUnwritten,
   HAND_OVER_HOLD_MS,
+  moveObject,
   transferOptions,
   type MoveContext,
 } from './move';
@@ -19,7 +21,8 @@ import { ExportRecord } from './record';
 import { head } from './resolve';
 import { errorCode } from './retry';
 import { Transfer, type TransferResult } from './transfer';
-import { NothingToWrite, writeGuard } from './write-guard';
+import { verificationProblem } from './verify';
+import { existingTarget, NothingToWrite, writeGuard } from './write-guard';
 
 /** Whether the event is for a progress object of this dataset's exporter rather than for an upload. */
 export const isContinuation = (dataset: string, event: ObjectCreated): boolean =>
@@ -33,6 +36,35 @@ async function abandon(ctx: MoveContext, progress: Progress, at: At, claim?: Key
   await abortUpload(ctx.client, upload, 3, new Error('abandoned'));
   await claim?.release();
   await deleteProgress(ctx.client, at);
+}
+
+/**
+ * Whether the progress's upload is still open. AWS answers NoSuchUpload for a part of an aborted upload; RGW answers
+ * 403 without a code, so a failure is checked against the list. Without the permission to list, it cannot tell.
+ */
+async function uploadOpen(ctx: MoveContext, progress: Progress): Promise<boolean> {
+  const { bucket, key } = progress.target;
+  try {
+    const out = await ctx.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    return (out.Uploads ?? []).some((u) => u.UploadId === progress.uploadId);
+  } catch {
+    return true;
+  }
+}
+
+/** The upload is gone and the target does not hold the file: the progress goes, and the export starts afresh. */
+async function startAgain(ctx: MoveContext, progress: Progress, at: At, claim: KeyClaim): Promise<Outcome> {
+  await claim.release();
+  await deleteProgress(ctx.client, at);
+  const { source } = progress;
+  return moveObject(ctx, {
+    bucket: source.bucket,
+    key: source.key,
+    keyEncoding: 'undocumented',
+    size: source.size,
+    versionId: source.versionId!,
+    sequencer: progress.sequencer,
+  });
 }
 
 /**
@@ -97,9 +129,13 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
         await abandon(ctx, progress, at, claim);
         return await finishUnwritten(ctx, source, record, phase, err.why);
       }
-      // A continuation started by a repeated event for the same progress completed (or abandoned) the upload while
-      // this one ran: what is there now is verified like any copy, and the progress is cleared.
-      if (errorCode(err) !== 'NoSuchUpload') throw err;
+      // A continuation started by a repeated event for the same progress completed the upload while this one ran:
+      // what is there now is verified like any copy, and the progress is cleared. If the upload was aborted instead
+      // (this chain's claim was taken for dead and its upload for an orphan), the export starts again.
+      if (errorCode(err) !== 'NoSuchUpload' && (await uploadOpen(ctx, progress))) throw err;
+      if (verificationProblem(source, await existingTarget(client, target))) {
+        return await startAgain(ctx, progress, at, claim);
+      }
       const outcome = await finishExport(ctx, source, target, record, phase, claim);
       await deleteProgress(client, at);
       return outcome;

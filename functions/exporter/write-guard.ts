@@ -9,7 +9,7 @@ import type { TargetLocation } from './target-params';
 import { compareObjects } from './verify';
 
 /** The target before writing: 403 counts as absent, since without s3:ListBucket S3 answers 403 for a missing key. */
-async function existingTarget(client: S3Client, at: TargetLocation): Promise<ObjectFacts | undefined> {
+export async function existingTarget(client: S3Client, at: TargetLocation): Promise<ObjectFacts | undefined> {
   try {
     return await head(client, at.bucket, at.key);
   } catch (err) {

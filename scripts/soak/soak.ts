@@ -125,6 +125,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await sim.drain(5 * 60_000);
     const deadLettersAfter = sim.deadLetters().length;
     const findings = await checkInvariants(world, plan);
+    for (const d of sim.deadLetters().slice(0, 5)) {
+      (findings.problems as string[]).push(`dead letter: ${d.key} (${d.condition}): ${d.error.message.slice(0, 300)}`);
+    }
     const pass =
       findings.lost + findings.corrupted + findings.wronglyDeleted + findings.leftOver + findings.incompleteUploads +
         findings.progressLeft + deadLettersAfter ===
