@@ -49,7 +49,7 @@ test('nothing changed lists nothing', () => {
 });
 
 test('adding, modifying and removing datasets lists exactly their stacks', () => {
-  write('push_datasets/new_export.yaml', 'name: new_export\nbucket: receiver-new\nusers:\n  - alpha_user_a\npaperwork: DPIA-9\n');
+  write('push_datasets/new_export.yaml', 'name: new_export\nbucket: receiver-new\nusers:\n  - alpha_user_a\npaperwork: DPIA-9\nbucket_owner: "111122223333"\n');
   const file = 'pull_datasets/prison_population_daily.yaml';
   write(file, fs.readFileSync(path.join(repo, file), 'utf8').replace('bucket_versioning: true', 'bucket_versioning: false'));
   fs.rmSync(path.join(repo, 'push_datasets/courts_listing_sample.yaml'));

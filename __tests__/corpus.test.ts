@@ -68,3 +68,9 @@ describe.each(files)('%s', (file) => {
 
   test('yields no dataset', () => expect(datasets.push.length + datasets.pull.length).toBe(0));
 });
+
+test('an unquoted account ID keeps its leading zero (YAML alone would read the number 12345678901)', () => {
+  const file = 'push_datasets/bucket_owner_leading_zero.yaml';
+  const { datasets } = loadDatasets([file], { settings: DEFAULT_SETTINGS, cwd: CORPUS });
+  expect(datasets.push.map((d) => d.bucket_owner)).toEqual(['012345678901']);
+});

@@ -10,7 +10,6 @@ import { policyOf, resources, synthesize } from './helpers/synth';
  * They must allow every request of a full export with either strategy, and of the clean-up after a failure, and
  * nothing else.
  */
-const RECEIVER_ACCOUNT = '777788889999';
 
 /** Each S3 request an export makes on the receiving bucket, and the IAM action S3 authorises it as. */
 const EXPORT_REQUESTS: Record<string, [request: string, action: string][]> = {
@@ -69,19 +68,29 @@ describe.each(datasets.push.map((d) => d.name))('the receiver statement describe
   const roleArn: string = described.exporterRoleArn;
   const identity = policyOf(resources(stacks[`push-${name}`], 'aws_iam_role_policy')['exporter-policy'].policy);
   const bucket: string = described.receivingBucket;
+  // The approved receiving account (bucket_owner): the role's policy reaches the bucket only there.
+  const owner = datasets.push.find((d) => d.name === name)!.bucket_owner;
 
-  /** The engine's answer with the given receiver bucket-policy statements (default: those describe printed). */
-  async function decision(action: string, resource: string, receiverStatements: object[] = described.receiverStatements) {
+  /**
+   * The engine's answer with the given receiver bucket-policy statements (default: those describe printed), for the
+   * bucket owned by `account` (default: the approved receiving account).
+   */
+  async function decision(
+    action: string,
+    resource: string,
+    receiverStatements: object[] = described.receiverStatements,
+    account: string = owner,
+  ) {
     const r = await runSimulation(
       {
         request: {
           principal: roleArn,
           action,
-          resource: { resource, accountId: RECEIVER_ACCOUNT },
+          resource: { resource, accountId: account },
           contextVariables: {
             'aws:SecureTransport': 'true',
             's3:TlsVersion': '1.3',
-            's3:ResourceAccount': RECEIVER_ACCOUNT,
+            's3:ResourceAccount': account,
           },
         },
         identityPolicies: [{ name: 'export', policy: identity }],
@@ -131,6 +140,23 @@ describe.each(datasets.push.map((d) => d.name))('the receiver statement describe
     expect(await decision('s3:PutObject', key, deliveryOnly)).toBe('Allowed');
     expect(await decision('s3:AbortMultipartUpload', key, deliveryOnly)).toBe('Allowed');
     expect(await decision('s3:ListBucketMultipartUploads', bucketArn, deliveryOnly)).toBe('ImplicitlyDenied');
+  });
+
+  test('describe names the receiving account, and tells the receiver exports need that account to own the bucket', () => {
+    expect(described.bucketOwner).toBe(owner);
+    const text: string[] = [];
+    describeCommand([name], {}, (t) => text.push(t), () => undefined);
+    expect(text.join('\n')).toContain(`Receiving account     ${owner} (must own ${bucket})`);
+    expect(text.join('\n')).toContain(`Exports are delivered only while account ${owner} owns ${bucket}`);
+  });
+
+  test('a bucket of that name owned by any other account gets nothing, even with the statements pasted', async () => {
+    const other = '777788889999';
+    expect(await decision('s3:PutObject', key, described.receiverStatements, other)).toBe('ImplicitlyDenied');
+    expect(await decision('s3:GetObject', key, described.receiverStatements, other)).toBe('ImplicitlyDenied');
+    expect(await decision('s3:ListBucketMultipartUploads', bucketArn, described.receiverStatements, other)).toBe(
+      'ImplicitlyDenied',
+    );
   });
 
   test('without the statements, the same requests are denied: the receiver decides', async () => {

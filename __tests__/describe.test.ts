@@ -34,6 +34,16 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
     expect(described.afterExport).toBe(fn.environment.variables.KEEP_FILES === 'true' ? 'kept' : 'moved');
   });
 
+  test('the receiving account is the one the exporter sends as expected owner, and the only one its role reaches', () => {
+    expect(described.bucketOwner).toBe(fn.environment.variables.TARGET_BUCKET_OWNER);
+    const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
+    for (const sid of ['WriteTarget', 'CleanUpTarget']) {
+      expect(exporterPolicy.find((s) => s.Sid === sid)?.Condition).toEqual({
+        StringEquals: { 's3:ResourceAccount': described.bucketOwner },
+      });
+    }
+  });
+
   test('who may upload is who gets the upload policy', () => {
     const users = Object.values(resources(stack, 'aws_iam_role_policy')).filter((p) => p.role !== '${aws_iam_role.exporter-role.name}');
     expect([...described.uploaders].sort()).toEqual(users.map((p) => p.role).sort());

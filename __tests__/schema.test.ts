@@ -24,6 +24,10 @@ const VALIDATOR_ONLY: Record<string, string> = {
   'push_datasets/bucket_ledger_bucket.yaml': "the target must not be the exporters' ledger bucket (a setting)",
   'pull_datasets/hub_exports_ledger.yaml': "the derived bucket must not be the exporters' ledger bucket",
   'push_datasets/kms_platform_account.yaml': "the receiver's key must not be in the platform account (a setting)",
+  'push_datasets/bucket_owner_platform.yaml': 'the receiving account must not be the platform account (a setting)',
+  'push_datasets/kms_other_account.yaml': "the receiver's key must be in the bucket_owner account (two fields)",
+  'push_datasets/bucket_owner_short.yaml':
+    'an unquoted account ID is a number to editors, whose leading zero YAML drops: only the text written has 12 digits',
 };
 /** Not YAML an editor could check against a schema, or not a dataset file at all. */
 const NOT_SCHEMA_CASES = [

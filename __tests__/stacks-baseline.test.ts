@@ -111,10 +111,11 @@ describe('exporter stack', () => {
 });
 
 describe.each([
-  ['proj', 'receiver-proj', false, 'copy', ['alpha_user_shared', 'alpha_user_p1']],
-  ['proj_2', 'receiver-proj-2', true, 'copy', ['alpha_user_shared']],
-  ['proj2', 'receiver.proj2.example-org', false, 'stream', ['alpha_user_p3']],
-] as const)('push-%s', (name, bucket, keepFiles, transfer, users) => {
+  ['proj', 'receiver-proj', '111122223333', false, 'copy', ['alpha_user_shared', 'alpha_user_p1']],
+  // Its fixture writes the owner unquoted: the leading zero must reach the policy and the function.
+  ['proj_2', 'receiver-proj-2', '012345678901', true, 'copy', ['alpha_user_shared']],
+  ['proj2', 'receiver.proj2.example-org', '777788889999', false, 'stream', ['alpha_user_p3']],
+] as const)('push-%s', (name, bucket, owner, keepFiles, transfer, users) => {
   const stack = stacks[`push-${name}`];
   const role = only(stack, 'aws_iam_role');
   const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
@@ -145,7 +146,8 @@ describe.each([
       Resource: `arn:aws:s3:::mojap-hub-exports/.exporter-state/${name}/*`,
     });
     expect(bySid.WriteTarget.Resource).toBe(`arn:aws:s3:::${bucket}/${name}/*`);
-    expect(bySid.WriteTarget.Condition).toEqual({ StringNotEquals: { 's3:ResourceAccount': '593291632749' } });
+    // Only in the approved receiving account: the same bucket name in any other account is out of reach.
+    expect(bySid.WriteTarget.Condition).toEqual({ StringEquals: { 's3:ResourceAccount': owner } });
     // Clean-up lists the target's incomplete uploads: on the bucket itself (S3 has no prefix condition for it).
     expect(bySid.CleanUpTarget).toMatchObject({ Action: ['s3:ListBucketMultipartUploads'], Resource: `arn:aws:s3:::${bucket}`, Condition: bySid.WriteTarget.Condition });
     // Its own ledger records, and listing them (a missing record is then a 404).
@@ -168,6 +170,8 @@ describe.each([
         variables: {
           DATASET: name,
           TARGET_BUCKET: bucket,
+          TARGET_BUCKET_OWNER: owner,
+          PLATFORM_ACCOUNT: '593291632749',
           LEDGER_BUCKET: 'mojap-hub-exports-ledger',
           KEEP_FILES: String(keepFiles),
           TRANSFER_MODE: transfer,

@@ -29,7 +29,7 @@ test('adding a push and a pull dataset adds their stacks and changes no other st
   const before = synthesize([root]);
   fs.writeFileSync(
     path.join(root, 'push_datasets', 'newcomer.yaml'),
-    'name: newcomer\nbucket: receiver-new\nusers:\n  - alpha_user_shared\npaperwork: DPIA-NEW\n',
+    'name: newcomer\nbucket: receiver-new\nusers:\n  - alpha_user_shared\npaperwork: DPIA-NEW\nbucket_owner: "111122223333"\n',
   );
   fs.writeFileSync(
     path.join(root, 'pull_datasets', 'newshare.yaml'),

@@ -21,7 +21,7 @@ function synth(datasets: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
   return { ...r, written, read, stacks: fs.existsSync(stacks) ? fs.readdirSync(stacks).sort() : undefined };
 }
 
-const push = 'name: alpha\nbucket: receiver-landing\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\n';
+const push = 'name: alpha\nbucket: receiver-landing\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\nbucket_owner: "111122223333"\n';
 const pull = 'name: beta\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\npull_arns:\n  - arn:aws:iam::123456789012:role/r\n';
 
 test('valid datasets synthesize the exporter stack and one stack per dataset', () => {

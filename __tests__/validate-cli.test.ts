@@ -20,7 +20,7 @@ function tempRoot(files: Record<string, string>): string {
 }
 
 const goodPush = (name: string) =>
-  `name: ${name}\nbucket: receiver-landing\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\n`;
+  `name: ${name}\nbucket: receiver-landing\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\nbucket_owner: "111122223333"\n`;
 const goodPull = (name: string) =>
   `name: ${name}\nusers:\n  - alpha_user_a\npaperwork: DPIA-1\npull_arns:\n  - arn:aws:iam::123456789012:role/r\n`;
 

@@ -5,8 +5,9 @@ import { commandLine, settingsFor, type Print } from './cli';
 const USAGE = `usage: npm run describe -- [--json] <dataset name> [...]
 
 Prints what a deployed dataset gives its users, receivers and reviewers: for a push dataset where to upload, who
-may, the exporter role and the statements the receiving bucket's owner must add; for a pull dataset the bucket, who
-can read and write it, and how to read it from another account. --json prints the same as JSON.
+may, the receiving account, the exporter role and the statements the receiving bucket's owner must add; for a pull
+dataset the bucket, who can read and write it, how to read it from another account and the identity policy each
+role in pull_arns needs in its own account. --json prints the same as JSON.
 
 Exit status: 0 described, 1 a dataset file is invalid or no dataset has that name, 2 usage error.`;
 

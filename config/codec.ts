@@ -61,6 +61,12 @@ export interface StructOptions<R extends Props, O extends Props, D extends keyof
   readonly descriptions: { readonly [K in keyof R | keyof O]: string };
   /** Fields that belong elsewhere, with the sentence that says where. */
   readonly misplaced?: Readonly<Record<string, string>>;
+  /**
+   * Fields whose unquoted value is read as the text written, not as the number YAML makes of it (an account ID's
+   * leading zero would be lost). The loader applies it; the codec sees text.
+   * @default none
+   */
+  readonly asWritten?: readonly (keyof R | keyof O)[];
 }
 
 /**
@@ -167,13 +173,12 @@ export function closest(typed: string, known: readonly string[]): string | undef
   if (exact) return exact;
   // Containment either way, longest known key first (`bucket_name` means `bucket`, not `name`).
   const words = lower.split('_').filter(Boolean);
-  const contained = [...known]
-    .sort((a, b) => b.length - a.length)
-    .find(
-      (k) =>
-        lower.includes(k) ||
-        (k.includes(lower) && lower.length >= 3) ||
-        words.some((w) => w.length >= 4 && k.split('_').includes(w)),
+  // A key the typed one contains wins over one sharing a word (`target_bucket` → `bucket`, not `bucket_owner`).
+  const longestFirst = [...known].sort((a, b) => b.length - a.length);
+  const contained =
+    longestFirst.find((k) => lower.includes(k)) ??
+    longestFirst.find(
+      (k) => (k.includes(lower) && lower.length >= 3) || words.some((w) => w.length >= 4 && k.split('_').includes(w)),
     );
   if (contained) return contained;
   const scored = known

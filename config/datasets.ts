@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { StructType } from './codec';
-import { bucketName, datasetName, flag, kmsKeyArn, list, paperwork, roleArn, transferMode, username } from './fields';
+import { accountId, bucketName, datasetName, flag, kmsKeyArn, list, paperwork, roleArn, transferMode, username } from './fields';
 
 /**
  * The two dataset kinds. These codecs are the single source of truth for the fields a YAML file may hold and for the
@@ -17,22 +17,27 @@ const COMMON = {
 
 export const PushDatasetCodec = new StructType(
   'a push dataset',
-  { name: datasetName, bucket: bucketName, users, paperwork },
+  { name: datasetName, bucket: bucketName, bucket_owner: accountId, users, paperwork },
   { keep_files: flag, transfer: transferMode, kms_key_arn: kmsKeyArn },
   {
     defaults: { keep_files: false, transfer: 'copy' },
+    asWritten: ['bucket_owner'],
     descriptions: {
       ...COMMON,
       users: 'Platform usernames (alpha_user_...) allowed to upload under s3://mojap-hub-exports/<name>/.',
-      bucket: "The receiving bucket's name in the other account (not an ARN, not s3://).",
+      bucket: "The receiving bucket's name in the other account (not an ARN, not s3://, not an address).",
+      bucket_owner:
+        "The 12-digit ID of the AWS account that owns bucket. Exports are delivered only while that account owns it " +
+        '(bucket names are reused once deleted). Quote it if it starts with 0.',
       keep_files: 'true: copy files and keep them in the export bucket; false (default): move them.',
       transfer: 'copy (default): server-side copy; stream: read and upload the bytes, for targets a copy cannot reach.',
       kms_key_arn:
         "Only when the receiving bucket's default encryption uses the receiver's own KMS key: that key's ARN " +
-        '(arn:aws:kms:<region>:<account>:key/<id>). The exporter may then encrypt with it, through S3 only.',
+        '(arn:aws:kms:<region>:<bucket_owner>:key/<id>). The exporter may then encrypt with it, through S3 only.',
     },
     misplaced: {
       pull_arns: 'that field belongs to pull datasets (pull_datasets/); a push dataset sends files to "bucket"',
+      account: 'did you mean "bucket_owner" (the 12-digit ID of the account that owns "bucket")?',
       allow_push: 'that field belongs to pull datasets (pull_datasets/)',
       bucket_versioning: 'that field belongs to pull datasets (pull_datasets/)',
     },
@@ -57,6 +62,7 @@ export const PullDatasetCodec = new StructType(
       keep_files: 'that field belongs to push datasets (push_datasets/)',
       transfer: 'that field belongs to push datasets (push_datasets/)',
       kms_key_arn: 'that field belongs to push datasets (push_datasets/); a pull bucket is encrypted by the platform',
+      bucket_owner: 'that field belongs to push datasets (push_datasets/); a pull bucket is owned by the platform',
     },
   },
 );

@@ -63,6 +63,7 @@ const BUCKET_NAME_SCHEMA = {
       { pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$' },
       { pattern: '^(xn--|sthree-|amzn-s3-demo-)' },
       { pattern: '(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$' },
+      { pattern: '(^|\\.)s3([.-][a-z0-9-]+)*\\.amazonaws\\.com$' },
     ],
   },
 };
@@ -73,12 +74,34 @@ export const bucketName = text('an S3 bucket name', (s) => {
   if (arn) return new Refusal(`${found}: remove the "arn:aws:s3:::" prefix and write "bucket: ${arn[1]}"`);
   const url = s.match(/^s3:\/\/([^/]*)(\/.*)?$/);
   if (url) return new Refusal(`${found}: remove the "s3://" prefix and write "bucket: ${url[1]}"`);
+  const endpoint = bucketInEndpoint(s);
+  if (endpoint !== undefined) {
+    const write = endpoint === '' ? 'give the bucket name only' : `write "bucket: ${endpoint}"`;
+    return new Refusal(`${found}: that is an address, not a bucket name; ${write}`);
+  }
   if (s.includes('/')) {
     return new Refusal(`${found}: give the bucket name only; exports keep their path under the dataset folder`);
   }
   const problem = bucketNameProblem(s);
   return problem ? new Refusal(`${found}: a bucket name ${problem}`) : s;
 }, BUCKET_NAME_SCHEMA);
+
+/**
+ * The bucket in an S3 address pasted from the console or a browser: virtual-hosted (`x.s3.amazonaws.com`,
+ * `x.s3.eu-west-2.amazonaws.com`, `x.s3-eu-west-2.amazonaws.com`, with or without `https://`) or path-style
+ * (`https://s3.eu-west-2.amazonaws.com/x/…`), or the console's page of the bucket. `''` for any other URL; undefined when `s` is no address.
+ */
+function bucketInEndpoint(s: string): string | undefined {
+  const bare = s.replace(/^https?:\/\//i, '');
+  const s3 = 's3(?:[.-][a-z0-9-]+)*\\.amazonaws\\.com(?:\\.cn)?';
+  const virtual = bare.match(new RegExp(`^([a-z0-9][a-z0-9.-]*?)\\.${s3}(?:/.*)?$`, 'i'));
+  if (virtual) return virtual[1];
+  const pathStyle = bare.match(new RegExp(`^${s3}(?:/([^/?#]*))?`, 'i'));
+  if (pathStyle) return pathStyle[1] ?? '';
+  const console = bare.match(/^[a-z0-9.-]*console\.aws\.amazon\.com\/s3\/buckets\/([^/?#]+)/i);
+  if (console) return console[1];
+  return bare === s ? undefined : '';
+}
 
 const USERNAME = 'a platform username such as "alpha_user_jbloggs"';
 
@@ -179,6 +202,38 @@ export const kmsKeyArn = text(KMS_KEY_ARN, (s) => {
   }
   return s;
 }, { type: 'string', pattern: `^arn:aws:kms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:key/${KEY_ID}$` });
+
+const ACCOUNT_ID = 'the 12-digit ID of the AWS account that owns the bucket, such as "123456789012"';
+const FIND_ACCOUNT_ID =
+  "the receiver sees it in the AWS console's account menu, top right, or runs " +
+  '"aws sts get-caller-identity --query Account" in that account';
+
+/**
+ * An AWS account ID, as written. YAML reads an unquoted one as a number, so the loader hands over its text
+ * (`asWritten`); a number that still arrives here (an alias, a JSON value) lost any leading zero and is refused.
+ */
+export const accountId = leaf(
+  `${ACCOUNT_ID} (${FIND_ACCOUNT_ID})`,
+  isString,
+  (u) => {
+    const expected = `expected ${ACCOUNT_ID}`;
+    if (typeof u === 'number') return new Refusal(`${expected}, found the number ${u}: write it in quotes`);
+    if (typeof u !== 'string' || u.trim() === '') return new Refusal(`${expected}, found ${describe(u)}: ${FIND_ACCOUNT_ID}`);
+    const s = u.trim();
+    const found = `${expected}, found ${JSON.stringify(s)}`;
+    if (PLACEHOLDER.test(s)) {
+      return new Refusal(`${expected}, found the template placeholder ${JSON.stringify(s)}: replace it; ${FIND_ACCOUNT_ID}`);
+    }
+    if (/^\d{12}$/.test(s)) return s;
+    const digits = s.replace(/[\s-]/g, '');
+    if (/^\d{12}$/.test(digits)) return new Refusal(`${found}: write the digits alone, "${digits}"`);
+    if (/^\d+$/.test(s)) return new Refusal(`${found}: it has ${s.length} digits; ${FIND_ACCOUNT_ID}`);
+    if (/^arn:/.test(s)) return new Refusal(`${found}: give the account ID alone (the 12 digits in the ARN)`);
+    return new Refusal(`${found}: ${FIND_ACCOUNT_ID}`);
+  },
+  // An unquoted ID is a number to editors (without its leading zero, which validate keeps).
+  { anyOf: [{ type: 'string', pattern: '^\\d{12}$' }, { type: 'integer', minimum: 0, maximum: 999_999_999_999 }] },
+);
 
 /** A non-empty list without repeats; the repeat is reported where it stands. */
 export function list<C extends t.Mixed>(

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as t from 'io-ts';
 import { pullBucketName, type PlatformSettings } from '../naming';
-import { unknownKey } from './codec';
+import { isMapping, unknownKey } from './codec';
 import { DATASET_FOLDERS, PullDatasetCodec, PushDatasetCodec } from './datasets';
 import type { DatasetKind, Datasets, PullDataset, PushDataset } from './datasets';
 import { byLocation, fieldName, type Problem } from './problem';
@@ -61,8 +61,8 @@ export function loadDatasets(targets: readonly string[], options: LoadOptions): 
       problems.push({ file: display, ...e.position, field: '', message: `not valid YAML: ${e.reason}` });
       continue;
     }
-    const check = <D>(codec: t.Decoder<unknown, D>, rules: Rules<D>, into: Loaded<D>[]) => {
-      const decoded = codec.decode(source.value);
+    const check = <D>(codec: Struct<D>, rules: Rules<D>, into: Loaded<D>[]) => {
+      const decoded = codec.decode(asWritten(source, codec.options.asWritten ?? []));
       if (decoded._tag === 'Left') return problems.push(...decodeProblems(display, source, decoded.left));
       const violations = rules(decoded.right, path.basename(file, '.yaml'), options.settings);
       if (violations.length === 0) return into.push({ dataset: decoded.right, file: display, source });
@@ -82,6 +82,19 @@ export function loadDatasets(targets: readonly string[], options: LoadOptions): 
 }
 
 type Loaded<D> = { dataset: D; file: string; source: ParsedYaml };
+type Struct<D> = t.Decoder<unknown, D> & { readonly options: { readonly asWritten?: readonly PropertyKey[] } };
+
+/** The document with the given top-level fields' unquoted numbers replaced by their text (see `asWritten`). */
+function asWritten(source: ParsedYaml, fields: readonly PropertyKey[]): unknown {
+  const value = source.value;
+  if (!isMapping(value)) return value;
+  const out = { ...value };
+  for (const field of fields) {
+    const text = typeof field === 'string' && typeof value[field] === 'number' ? source.plainText([field]) : undefined;
+    if (text !== undefined) out[field as string] = text;
+  }
+  return out;
+}
 type Rules<D> = (dataset: D, fileStem: string, settings: PlatformSettings) => RuleViolation[];
 
 /** Dataset names are unique per kind: two files with one name (possible across roots) would share stacks. */

@@ -57,6 +57,15 @@ export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings)
       message: `expected the receiving bucket, found "${d.bucket}", which holds the exporters' ledger: ask the receiver for their bucket's name`,
     });
   }
+  if (d.bucket_owner === s.account) {
+    // The role's s3:ResourceAccount condition would then admit every bucket of ours, where no receiver consents.
+    out.push({
+      path: ['bucket_owner'],
+      message:
+        `expected the receiver's account, found the platform's own account (${s.account}): ` +
+        "ask the receiver for the ID of the account that owns their bucket",
+    });
+  }
   const keyAccount = d.kms_key_arn?.split(':')[4];
   if (keyAccount === s.account) {
     // Our identity policy alone would then let the exporter use one of the platform's own keys.
@@ -65,6 +74,15 @@ export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings)
       message:
         `expected the receiver's key, found a key of the platform's own account (${s.account}): ` +
         "ask the receiver for their bucket's key ARN",
+    });
+  } else if (keyAccount !== undefined && keyAccount !== d.bucket_owner) {
+    // The exporter's key statement is pinned to the receiving account as its bucket statements are, so a key of
+    // another account would be refused at the first write; most likely it was pasted from another request.
+    out.push({
+      path: ['kms_key_arn'],
+      message:
+        `expected a key of the receiving account ${d.bucket_owner} (bucket_owner), found a key of account ${keyAccount}: ` +
+        "ask the receiver for their bucket's key ARN, or correct bucket_owner",
     });
   }
   return out;

@@ -17,6 +17,11 @@ export interface ParsedYaml {
    * resolves to its nearest ancestor, so every problem has a place to point at.
    */
   locate(path: Path, part?: 'key' | 'value'): Position;
+  /**
+   * The text of an unquoted scalar at `path`, as written: `012345678901` where the value is the number 12345678901.
+   * Undefined for anything else (quoted text, collections, aliases, a path not in the document).
+   */
+  plainText(path: Path): string | undefined;
 }
 
 export class YamlSyntaxError extends Error {
@@ -60,6 +65,9 @@ export function parseYaml(source: string, filename: string): ParsedYaml {
       }
       return { line: 1, column: 1 };
     },
+    plainText(path) {
+      return offsets.get(pathKey(path))?.plain;
+    },
   };
 }
 
@@ -68,6 +76,8 @@ const pathKey = (path: Path): string => path.join('\u0000');
 interface Offsets {
   key?: number;
   value: number;
+  /** An unquoted scalar value's source text. */
+  plain?: string;
 }
 
 /**
@@ -133,7 +143,10 @@ function indexOffsets(source: string, events: Event[]): Map<string, Offsets> {
           const name = event.type === EVENT_ID.SCALAR ? getScalarValue(source, event) : '\u0001';
           top.key = { name, offset: start };
         } else {
-          place(start);
+          const at = place(start);
+          if (at && event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.PLAIN) {
+            offsets.get(pathKey(at))!.plain = source.slice(event.valueStart, event.valueEnd);
+          }
         }
         break;
       }

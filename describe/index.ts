@@ -1,4 +1,6 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
+import { pullReaderPolicy } from '../stacks/policies';
+import type { PolicyDocument } from '../stacks/policy-document';
 import {
   receiverKeyStatement,
   receiverStatement,
@@ -29,6 +31,8 @@ export interface PushDescription {
   readonly uploadTo: string;
   readonly uploaders: readonly string[];
   readonly receivingBucket: string;
+  /** `bucket_owner`: the account that must own the receiving bucket; exports are delivered only while it does. */
+  readonly bucketOwner: string;
   readonly deliveredTo: string;
   readonly afterExport: 'moved' | 'kept';
   readonly transfer: 'copy' | 'stream';
@@ -61,6 +65,13 @@ export interface PullDescription {
   readonly versioning: boolean;
   readonly paperwork: string;
   readonly example: readonly string[];
+  /**
+   * The identity policy each role in `pull_arns` needs in its own account (cross-account access needs it as well as
+   * our bucket policy): exactly what the bucket policy grants them, on this bucket in the platform account only.
+   */
+  readonly readerPolicy: PolicyDocument;
+  /** A name to attach `readerPolicy` under (`aws iam put-role-policy --policy-name`). */
+  readonly readerPolicyName: string;
 }
 
 export type Description = PushDescription | PullDescription;
@@ -75,6 +86,7 @@ export function describePush(s: PlatformSettings, d: PushDataset, file: string):
     uploadTo: `s3://${s.exportBucket}/${exportPrefix(d.name)}`,
     uploaders: d.users,
     receivingBucket: d.bucket,
+    bucketOwner: d.bucket_owner,
     deliveredTo: `s3://${d.bucket}/${exportPrefix(d.name)}`,
     afterExport: d.keep_files ? 'kept' : 'moved',
     transfer: d.transfer,
@@ -115,10 +127,42 @@ export function describePull(s: PlatformSettings, d: PullDataset, file: string):
       `aws s3 sync s3://${bucket}/ ./${d.name}/`,
       `# Python: boto3.client("s3", region_name="${s.region}").download_file("${bucket}", "path/to/file.csv", "file.csv")`,
     ],
+    readerPolicy: pullReaderPolicy(s, d),
+    readerPolicyName: `hub-exports-${d.name}`,
   };
 }
 
 const row = (label: string, value: string) => `  ${label.padEnd(22)}${value}`;
+
+/** `arn:aws:iam::<account>:role/<path/>name` → its account and name (put-role-policy takes the name, not the path). */
+function roleOf(arn: string): { account: string; name: string } {
+  const [, , , , account, resource] = arn.split(':');
+  return { account, name: resource.split('/').pop() ?? resource };
+}
+
+/** What each role in pull_arns must add on its own side, and the policy document to paste. */
+function readerPolicyText(d: PullDescription): string[] {
+  return [
+    'Each role in pull_arns also needs the identity policy below in its own account: our bucket policy lets the roles',
+    "in, but cross-account access needs the role's own policy too. Save it as policy.json and attach it to each role",
+    '(or add it where the role is defined, e.g. in Terraform):',
+    '',
+    ...d.readers.flatMap((arn) => {
+      const role = roleOf(arn);
+      return [
+        `  # in account ${role.account}`,
+        `  aws iam put-role-policy --role-name ${role.name} --policy-name ${d.readerPolicyName} --policy-document file://policy.json`,
+      ];
+    }),
+    '',
+    "Its s3:ResourceAccount condition is the platform's account: a bucket of the same name elsewhere is never reached.",
+    // SSE-S3 (AES256, stacks/secure-bucket.ts): S3 decrypts for anyone it authorises; no key policy is involved.
+    'No KMS permission is needed: the bucket is encrypted with S3-managed keys (SSE-S3).',
+    '',
+    JSON.stringify(d.readerPolicy, null, 2),
+    '',
+  ];
+}
 
 /** The text `describe` prints: labelled lines a person can read and copy from. */
 export function renderText(d: Description): string {
@@ -129,6 +173,7 @@ export function renderText(d: Description): string {
       row('Upload files to', d.uploadTo),
       row('Who may upload', d.uploaders.join(', ')),
       row('Files arrive at', `${d.deliveredTo}<same path>`),
+      row('Receiving account', `${d.bucketOwner} (must own ${d.receivingBucket})`),
       row('After export', d.afterExport === 'moved' ? 'removed from the export bucket once the copy is verified' : 'kept in the export bucket (keep_files)'),
       row('Transfer', d.transfer === 'copy' ? 'server-side copy' : 'streamed (read and uploaded by the exporter)'),
       row('Exporter role', d.exporterRoleArn),
@@ -142,6 +187,8 @@ export function renderText(d: Description): string {
       'a failure left behind; S3 cannot limit it to a folder, so the exporter sees the keys of every incomplete upload',
       "in the bucket. Without it exports still work, but those uploads stay (billed) until the owner's lifecycle rule",
       'removes them.',
+      `Exports are delivered only while account ${d.bucketOwner} owns ${d.receivingBucket}: to a bucket of that name`,
+      'owned by any other account they fail, and the files stay in the export bucket.',
       '',
       JSON.stringify(d.receiverStatements, null, 2),
       '',
@@ -168,5 +215,6 @@ export function renderText(d: Description): string {
     '',
     ...d.example.map((line) => `  ${line}`),
     '',
+    ...readerPolicyText(d),
   ].join('\n');
 }

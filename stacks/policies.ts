@@ -43,7 +43,9 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
   const prefix = exportPrefix(d.name);
   const progress = continuationPrefix(d.name);
   const ledger = bucketArn(ledgerBucketName(s));
-  const notOurs = { StringNotEquals: { 's3:ResourceAccount': s.account } };
+  // The approved receiving account: a bucket of that name in any other account (names are reused once deleted),
+  // ours included, is out of reach. The rules refuse bucket_owner = the platform's account.
+  const approved = { StringEquals: { 's3:ResourceAccount': d.bucket_owner } };
   return policy(
     { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
     !d.keep_files && {
@@ -79,20 +81,22 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Action: TARGET_ACTIONS,
       // Only under `<name>/`: the exporter keeps the source key, and datasets may share a receiving bucket.
       Resource: `${bucketArn(d.bucket)}/${prefix}*`,
-      // Targets are in receivers' accounts, where their bucket policy must consent too; never a bucket of ours.
-      Condition: notOurs,
+      // Their bucket policy must consent too.
+      Condition: approved,
     },
     {
       Sid: 'CleanUpTarget',
       Effect: 'Allow',
       Action: TARGET_BUCKET_ACTIONS,
       Resource: bucketArn(d.bucket),
-      Condition: notOurs,
+      Condition: approved,
     },
     d.kms_key_arn !== undefined && {
       Sid: 'EncryptWithTargetKey',
       Effect: 'Allow',
       Action: TARGET_KEY_ACTIONS,
+      // Pinned by the ARN itself, which names its account: the rules require that to be bucket_owner (a key ARN,
+      // unlike a bucket name, cannot pass to another account).
       Resource: d.kms_key_arn,
       Condition: viaS3(d.kms_key_arn),
     },
@@ -147,6 +151,35 @@ export function pullBucketPolicy(s: PlatformSettings, d: PullDataset): PolicyDoc
     },
     { Sid: 'ExternalList', Effect: 'Allow', Principal: readers, Action: PULL_LIST, Resource: bucket },
     d.allow_push && { Sid: 'ExternalWrite', Effect: 'Allow', Principal: readers, Action: PULL_WRITE, Resource: `${bucket}/*` },
+  );
+}
+
+/**
+ * The identity policy each role in `pull_arns` needs in its own account: cross-account access needs the role's own
+ * policy as well as our bucket policy. It asks for exactly what `pullBucketPolicy` grants, from the same constants,
+ * and only on our bucket in our account (`s3:ResourceAccount`: a bucket of the same name elsewhere is never reached).
+ * No KMS statement: pull buckets are encrypted with S3-managed keys (SSE-S3, AES256; see secure-bucket.ts).
+ * No TLS statement either: the bucket policy already refuses plain HTTP.
+ */
+export function pullReaderPolicy(s: PlatformSettings, d: PullDataset): PolicyDocument {
+  const bucket = bucketArn(pullBucketName(s, d.name));
+  const ours = { StringEquals: { 's3:ResourceAccount': s.account } };
+  return policy(
+    { Sid: 'ListHubExportsBucket', Effect: 'Allow', Action: PULL_LIST, Resource: bucket, Condition: ours },
+    {
+      Sid: 'ReadHubExportsObjects',
+      Effect: 'Allow',
+      Action: [...PULL_READ, ...(d.bucket_versioning ? PULL_READ_VERSIONS : [])],
+      Resource: `${bucket}/*`,
+      Condition: ours,
+    },
+    d.allow_push && {
+      Sid: 'WriteHubExportsObjects',
+      Effect: 'Allow',
+      Action: PULL_WRITE,
+      Resource: `${bucket}/*`,
+      Condition: ours,
+    },
   );
 }
 

@@ -89,6 +89,9 @@ export class PushDatasetStack extends PlatformStack {
         variables: {
           DATASET: dataset.name,
           TARGET_BUCKET: dataset.bucket,
+          // Sent with every request as the expected owner: S3 refuses a bucket of that name in any other account.
+          TARGET_BUCKET_OWNER: dataset.bucket_owner,
+          PLATFORM_ACCOUNT: s.account,
           LEDGER_BUCKET: ledgerBucketName(s),
           KEEP_FILES: String(dataset.keep_files),
           TRANSFER_MODE: dataset.transfer,

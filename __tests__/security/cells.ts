@@ -45,8 +45,16 @@ export interface Context {
    * - `is the platform account`: the named bucket turns out to be one of the platform account's, created outside
    *   these stacks (the validator refuses only the buckets it knows). Same-account access needs no bucket policy, so
    *   it has none here: our identity policy alone decides, and its `s3:ResourceAccount` condition must refuse.
+   * - `is in another account`: the approved bucket name now belongs to an account other than the dataset's
+   *   `bucket_owner` (the receiver deleted the bucket and someone registered the name), whose policy grants what
+   *   receivers are told and trusts the whole platform account too: only our `s3:ResourceAccount` = bucket_owner
+   *   condition can refuse. For a KMS key, name the stranger's key ARN instead (a key ARN names its account).
    */
-  readonly receiver?: 'trusts platform account' | 'pasted only the delivery statement' | 'is the platform account';
+  readonly receiver?:
+    | 'trusts platform account'
+    | 'pasted only the delivery statement'
+    | 'is the platform account'
+    | 'is in another account';
 }
 
 export interface Cell {

@@ -31,7 +31,7 @@ function datasetsDir(files: Record<string, string>): string {
 const pull = (name: string) =>
   `name: ${name}\nusers:\n  - alpha_user_x\npaperwork: DPIA-1\npull_arns:\n  - arn:aws:iam::111122223333:role/reader\n`;
 const push = (name: string, bucket: string) =>
-  `name: ${name}\nbucket: ${bucket}\nusers:\n  - alpha_user_y\npaperwork: DPIA-2\n`;
+  `name: ${name}\nbucket: ${bucket}\nusers:\n  - alpha_user_y\npaperwork: DPIA-2\nbucket_owner: "111122223333"\n`;
 
 /** The fields the validator refuses, as `file: field`. */
 function refused(files: Record<string, string>): string[] {

@@ -13,6 +13,8 @@ const TRUSTING = { receiver: 'trusts platform account' } as const;
 const DELIVERY_ONLY = { receiver: 'pasted only the delivery statement' } as const;
 /** A "receiving" bucket that belongs to the platform account after all (see Context.receiver). */
 const OURS = { receiver: 'is the platform account' } as const;
+/** The approved bucket's name, registered in another account after its receiver deleted it (see Context.receiver). */
+const ELSEWHERE = { receiver: 'is in another account' } as const;
 /** Finding the multipart uploads a failure left in the receiver's bucket, to abort them (ListMultipartUploads). */
 const LIST_UPLOADS = 's3:ListBucketMultipartUploads';
 /** The API operation a cell stands for, when IAM authorises it under another name. */
@@ -21,6 +23,8 @@ const op = (name: string) => ({ op: name });
 const PROJ2_KEY = 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const OTHER_KEY = 'arn:aws:kms:eu-west-2:777788889999:key/mrk-0123456789abcdef0123456789abcdef';
 const S3_LONDON = 's3.eu-west-2.amazonaws.com';
+/** proj2's key ID in another account than its bucket_owner (777788889999): a key ARN names its account. */
+const STRANGER_KEY = 'arn:aws:kms:eu-west-2:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 export const PUSH_USERS: Cell[] = table('Push users on the export bucket', [
   // Their own prefix: every step of a single and of a multipart upload, and seeing what waits there.
@@ -104,11 +108,20 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj-move', 's3:PutObject', 'receiver.proj2.example-org/proj/data.csv', 'Denied', TRUSTING],
   // A bucket of the platform account is never a target, whatever the dataset names (s3:ResourceAccount).
   ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/data.csv', 'Denied', OURS],
+  // The approved name in any account but bucket_owner (111122223333): every request of a copy is refused, even by a
+  // stranger whose policy grants everything (s3:ResourceAccount = bucket_owner).
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/data.csv', 'Denied', { op: 'CopyObject', ...ELSEWHERE }],
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/big.bin', 'Denied', { op: 'UploadPartCopy', ...ELSEWHERE }],
+  ['export_proj-move', 's3:PutObject', 'receiver-proj/proj/big.bin', 'Denied', { op: 'CompleteMultipartUpload', ...ELSEWHERE }],
+  ['export_proj-move', 's3:PutObjectAcl', 'receiver-proj/proj/data.csv', 'Denied', ELSEWHERE],
+  ['export_proj-move', 's3:GetObject', 'receiver-proj/proj/data.csv', 'Denied', { op: 'HeadObject', ...ELSEWHERE }],
+  ['export_proj-move', 's3:AbortMultipartUpload', 'receiver-proj/proj/big.bin', 'Denied', ELSEWHERE],
   // Clean-up: listing the incomplete uploads of its own target (S3 has no narrower grant), when the receiver allows
   // it with receiverCleanUpStatement(); never a platform bucket, never another dataset's target.
   ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Allowed', op('ListMultipartUploads after a failure')],
   ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Denied', DELIVERY_ONLY],
   ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Denied', OURS],
+  ['export_proj-move', LIST_UPLOADS, 'receiver-proj', 'Denied', ELSEWHERE],
   ['export_proj-move', 's3:ListBucket', 'receiver-proj', 'Denied'],
   ['export_proj-move', LIST_UPLOADS, 'receiver-proj-2', 'Denied'],
   ['export_proj-move', LIST_UPLOADS, 'receiver-proj-2', 'Denied', TRUSTING],
@@ -133,7 +146,9 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj_2-move', 's3:GetObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Allowed'],
   ['export_proj_2-move', 's3:DeleteObjectVersion', `${EXPORTS}/proj_2/data.csv`, 'Denied'],
   ['export_proj_2-move', 's3:GetObjectVersion', `${EXPORTS}/proj/data.csv`, 'Denied'],
+  // Its bucket_owner is written unquoted with a leading zero (012345678901): that account, and no other.
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj-2/proj_2/data.csv', 'Allowed'],
+  ['export_proj_2-move', 's3:PutObject', 'receiver-proj-2/proj_2/data.csv', 'Denied', ELSEWHERE],
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj/proj_2/data.csv', 'Denied', TRUSTING],
   ['export_proj_2-move', LIST_UPLOADS, 'receiver-proj-2', 'Allowed'],
   ['export_proj_2-move', LIST_UPLOADS, 'receiver-proj', 'Denied', TRUSTING],
@@ -149,6 +164,11 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 's3:PutObject', 'receiver-proj/proj2/data.csv', 'Denied', TRUSTING],
   ['export_proj2-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Allowed'],
   ['export_proj2-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Denied', OURS],
+  // The approved name in another account than bucket_owner (777788889999): no request of a stream gets through.
+  ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/data.csv', 'Denied', { op: 'PutObject', ...ELSEWHERE }],
+  ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Denied', { op: 'UploadPart', ...ELSEWHERE }],
+  ['export_proj2-move', 's3:GetObject', 'receiver.proj2.example-org/proj2/data.csv', 'Denied', { op: 'HeadObject', ...ELSEWHERE }],
+  ['export_proj2-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Denied', ELSEWHERE],
   // A stream too long for one invocation keeps its progress too, under its own name only.
   ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Allowed'],
   ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Denied'],
@@ -161,6 +181,9 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Denied', { via: 's3.us-east-1.amazonaws.com' }],
   ['export_proj2-move', 'kms:Encrypt', `key:${PROJ2_KEY}`, 'Denied', { via: S3_LONDON, ...TRUSTING }],
   ['export_proj2-move', 'kms:GenerateDataKey', `key:${OTHER_KEY}`, 'Denied', { via: S3_LONDON, ...TRUSTING }],
+  // The same key ID in another account: the statement names the key's ARN, which names bucket_owner's account.
+  ['export_proj2-move', 'kms:GenerateDataKey', `key:${STRANGER_KEY}`, 'Denied', { op: 'UploadPart', via: S3_LONDON, ...TRUSTING }],
+  ['export_proj2-move', 'kms:Decrypt', `key:${STRANGER_KEY}`, 'Denied', { op: 'UploadPartCopy', via: S3_LONDON, ...TRUSTING }],
   // Datasets that name no key may use none, even one whose policy trusts the whole platform account.
   ['export_proj-move', 'kms:GenerateDataKey', `key:${PROJ2_KEY}`, 'Denied', { via: S3_LONDON, ...TRUSTING }],
 ]);

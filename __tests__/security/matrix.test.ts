@@ -87,10 +87,10 @@ Regenerate it with \`UPDATE_SECURITY_MATRIX=1 npx jest __tests__/security/matrix
 Every row is one request, evaluated by the IAM policy engine \`@cloud-copilot/iam-simulate\` against the policies in the
 synthesized Terraform JSON of the fixture datasets (\`__tests__/fixtures/datasets\`):
 
-- push \`proj\` (users \`alpha_user_p1\`, \`alpha_user_shared\`; target \`receiver-proj\`), \`proj_2\` (\`alpha_user_shared\`;
-  \`keep_files\`; target \`receiver-proj-2\`), \`proj2\` (\`alpha_user_p3\`; \`transfer: stream\`; target
-  \`receiver.proj2.example-org\`, encrypted with the receiver's KMS key named by \`kms_key_arn\`): names that are
-  prefixes of each other;
+- push \`proj\` (users \`alpha_user_p1\`, \`alpha_user_shared\`; target \`receiver-proj\` owned by 111122223333),
+  \`proj_2\` (\`alpha_user_shared\`; \`keep_files\`; target \`receiver-proj-2\` owned by 012345678901), \`proj2\`
+  (\`alpha_user_p3\`; \`transfer: stream\`; target \`receiver.proj2.example-org\` owned by 777788889999, encrypted with
+  the receiver's KMS key named by \`kms_key_arn\`): names that are prefixes of each other;
 - pull \`share_a\` (bucket \`mojap-share-a\`; users \`alpha_user_shared\`, \`alpha_user_p1\`; pull ARNs \`reader-a\` in
   111122223333 and \`team/writer-a\` in 444455556666; \`allow_push\`, versioned) and \`share_b\` (\`mojap-share-b\`;
   \`alpha_user_shared\`; pull ARN \`reader-b\` in 111122223333).
@@ -110,12 +110,16 @@ How to read it:
   every principal of our account, so our identity policy alone must refuse; with "receiver pasted only the delivery
   statement" it left out the clean-up statement; with "receiver is the platform account" the bucket belongs to the
   platform account after all (one these stacks do not create, so it has no bucket policy): our identity policy alone
-  decides, and its \`s3:ResourceAccount\` condition must refuse.
+  decides, and its \`s3:ResourceAccount\` condition must refuse. Without a receiver context a receiving bucket is in
+  its dataset's \`bucket_owner\` account; with "receiver is in another account" the same name belongs to a stranger
+  (999988887777: the receiver deleted the bucket and someone registered the name) whose policy grants everything the
+  receivers are told and trusts the whole platform account: only \`s3:ResourceAccount\` = \`bucket_owner\` refuses.
 - \`mojap-hub-exports-ledger\` is the exporters' ledger, a platform bucket of the exporter stack: one record per
   exported key under \`<name>/\`.
 - A receiver's KMS key (\`key:<ARN>\`) is in the receiver's account too: its key policy is the statement receivers
   are given (\`receiverKeyStatement()\`), S3 in the key's region is \`via s3.<region>.amazonaws.com\`
-  (\`kms:ViaService\`), and "receiver trusts platform account" adds \`kms:*\` for our whole account.
+  (\`kms:ViaService\`), and "receiver trusts platform account" adds \`kms:*\` for our whole account. A key ARN names
+  its account, so the stranger's key with the same ID is a different ARN (\`arn:aws:kms:…:999988887777:key/…\`).
 - Platform buckets are evaluated with their bucket policy and with S3 Block Public Access as the synthesized
   \`restrict_public_buckets\` says.
 - The Lambda permission is evaluated as the function's resource policy (principal \`events.amazonaws.com\`, condition

@@ -75,7 +75,7 @@ describe('widening the ledger or target grants flips exactly the cells that guar
     expect(routingProblems(loadModel(m), DEFAULT_SETTINGS)).toHaveLength(1);
   });
 
-  test('target statements without their s3:ResourceAccount condition reach a bucket of the platform account', async () => {
+  test('target statements without their s3:ResourceAccount condition reach the name in any account, ours too', async () => {
     const drop = (sid: string) =>
       editPolicies(stacks, ['push-proj'], 'aws_iam_role_policy', (d, id) =>
         id === 'exporter-policy'
@@ -84,9 +84,16 @@ describe('widening the ledger or target grants flips exactly the cells that guar
       );
     expect(await flips(drop('WriteTarget'))).toEqual([
       'export_proj-move s3:PutObject receiver-proj/proj/data.csv [receiver is the platform account] → Denied',
+      'export_proj-move s3:PutObject receiver-proj/proj/data.csv [CopyObject, receiver is in another account] → Denied',
+      'export_proj-move s3:PutObject receiver-proj/proj/big.bin [UploadPartCopy, receiver is in another account] → Denied',
+      'export_proj-move s3:PutObject receiver-proj/proj/big.bin [CompleteMultipartUpload, receiver is in another account] → Denied',
+      'export_proj-move s3:PutObjectAcl receiver-proj/proj/data.csv [receiver is in another account] → Denied',
+      'export_proj-move s3:GetObject receiver-proj/proj/data.csv [HeadObject, receiver is in another account] → Denied',
+      'export_proj-move s3:AbortMultipartUpload receiver-proj/proj/big.bin [receiver is in another account] → Denied',
     ]);
     expect(await flips(drop('CleanUpTarget'))).toEqual([
       'export_proj-move s3:ListBucketMultipartUploads receiver-proj [receiver is the platform account] → Denied',
+      'export_proj-move s3:ListBucketMultipartUploads receiver-proj [receiver is in another account] → Denied',
     ]);
   });
 });

@@ -16,8 +16,11 @@ import type { Doc, Model } from './model';
  * a typo must not pass as a proof.
  */
 
-/** Stands in for the account of every receiving bucket: none of ours, none of the fixtures' pull ARNs. */
-export const RECEIVER_ACCOUNT = '777788889999';
+/**
+ * Whoever registered an approved bucket's name after its receiver deleted it: none of ours, no fixture's
+ * bucket_owner, none of the fixtures' pull ARNs.
+ */
+export const STRANGER_ACCOUNT = '999988887777';
 
 /** The policy of a principal whose own account is not ours to know: allow everything, so ours alone decides. */
 const ALLOW_EVERYTHING: Doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -118,6 +121,11 @@ function s3Target(m: Model, cell: Cell, resource: string): Target {
   if (exporters.length === 0) throw new Error(`${resource}: neither a platform bucket nor a push dataset's target`);
   // A platform-account bucket the stacks do not create: no bucket policy of its own, our identity policy decides.
   if (receiver === 'is the platform account') return { arn, account: m.account };
+  // The approved account: the bucket_owner its functions were given (one per bucket, or the fixture is wrong).
+  const owners = new Set(exporters.map((f) => f.env.TARGET_BUCKET_OWNER));
+  if (owners.size !== 1 || owners.has(undefined as unknown as string))
+    throw new Error(`${resource}: its exporters name ${owners.size} owners (TARGET_BUCKET_OWNER); expected one`);
+  const stranger = receiver === 'is in another account';
   const bucket = `arn:aws:s3:::${bucketName}`;
   const generous = {
     Sid: 'TrustsWholePlatformAccount',
@@ -130,11 +138,11 @@ function s3Target(m: Model, cell: Cell, resource: string): Target {
     receiver === 'pasted only the delivery statement' ? (t: Told) => [receiverStatement(t)] : receiverStatements;
   const statements = [
     ...exporters.flatMap((f) => told({ bucket: bucketName, dataset: f.env.DATASET, principal: f.role })),
-    ...(receiver === 'trusts platform account' ? [generous] : []),
+    ...(receiver === 'trusts platform account' || stranger ? [generous] : []),
   ];
   return {
     arn,
-    account: RECEIVER_ACCOUNT,
+    account: stranger ? STRANGER_ACCOUNT : [...owners][0],
     policy: { Version: '2012-10-17', Statement: statements as Doc['Statement'] },
   };
 }
