@@ -21,7 +21,7 @@ function generate(): string {
     if (i % 2 === 0) {
       fs.writeFileSync(
         path.join(root, 'push_datasets', `push_${i}.yaml`),
-        `name: push_${i}\nbucket: receiver-${i}\nusers:\n${users}\npaperwork: DPIA-${i}\nkeep_files: ${i % 4 === 0}\n`,
+        `name: push_${i}\nbucket: receiver-${i}\nusers:\n${users}\npaperwork: DPIA-${i}\nbucket_owner: "${String(100000000000 + i)}"\nkeep_files: ${i % 4 === 0}\n`,
       );
     } else {
       fs.writeFileSync(

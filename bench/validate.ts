@@ -19,7 +19,7 @@ for (let i = 0; i < count; i++) {
   const users = ['alpha_user_jbloggs', `alpha_user_u${i}`, 'alpha_user_A-Khan'].map((u) => `  - ${u}`).join('\n');
   if (i % 2 === 0) {
     const name = `push_dataset_${i}`;
-    const body = `# generated\nname: ${name}\nbucket: receiver-${i}.example-org\nusers:\n${users}\npaperwork: https://example.org/dpia/${i}\nkeep_files: ${i % 4 === 0}\ntransfer: copy\n`;
+    const body = `# generated\nname: ${name}\nbucket: receiver-${i}.example-org\nusers:\n${users}\npaperwork: https://example.org/dpia/${i}\nbucket_owner: "${String(100000000000 + i)}"\nkeep_files: ${i % 4 === 0}\ntransfer: copy\n`;
     fs.writeFileSync(path.join(root, 'push_datasets', `${name}.yaml`), body);
   } else {
     const name = `pull_dataset_${i}`;
