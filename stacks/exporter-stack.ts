@@ -10,7 +10,7 @@ import { PlatformStack } from './platform-stack';
 import { alarmTopicPolicy, artifactBucketPolicy, exportBucketPolicy, ledgerBucketPolicy } from './policies';
 import { toJson } from './policy-document';
 import { SecureBucket } from './secure-bucket';
-import type { ExporterArtifact } from './push-dataset-stack';
+import type { LambdaArtifact } from '../packaging/lambda-bundle';
 
 /** Ledger records are removed this long after their key was last exported (see the ledger bucket below). */
 export const LEDGER_RECORD_DAYS = 30;
@@ -21,7 +21,7 @@ export const LEDGER_RECORD_DAYS = 30;
  * topic.
  */
 export class ExporterStack extends PlatformStack {
-  constructor(scope: Construct, settings: Settings, artifact: ExporterArtifact) {
+  constructor(scope: Construct, settings: Settings, artifact: LambdaArtifact) {
     super(scope, stackIds.exporter, settings);
     const s = settings.platform;
     const lifecycle = {
