@@ -1,11 +1,19 @@
 import { ConfigError, DEFAULTS, loadConfig } from '../../functions/exporter/config';
 
-const base = { DATASET: 'proj', TARGET_BUCKET: 'receiver-landing', LEDGER_BUCKET: 'mojap-hub-exports-ledger' };
+const base = {
+  DATASET: 'proj',
+  TARGET_BUCKET: 'receiver-landing',
+  TARGET_BUCKET_OWNER: '012345678901',
+  PLATFORM_ACCOUNT: '593291632749',
+  LEDGER_BUCKET: 'mojap-hub-exports-ledger',
+};
 
 test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 16 in flight, progress every 30 s', () => {
   expect(loadConfig(base)).toEqual({
     dataset: 'proj',
     targetBucket: 'receiver-landing',
+    targetBucketOwner: '012345678901',
+    platformAccount: '593291632749',
     ledgerBucket: 'mojap-hub-exports-ledger',
     claimTtlMs: 30_000,
     keepFiles: false,
@@ -65,6 +73,8 @@ test('every problem is reported at once, naming the variable, the value and what
   expect(error?.problems).toEqual([
     'DATASET="Proj": expected a dataset name (lower case letters, digits, underscores)',
     'TARGET_BUCKET="arn:aws:s3:::x": may contain only lower case letters, digits, dots and hyphens (found ":")',
+    'TARGET_BUCKET_OWNER is not set',
+    'PLATFORM_ACCOUNT is not set',
     'LEDGER_BUCKET is not set',
     'CLAIM_TTL_MS="10": expected a whole number from 100 to 600000 milliseconds',
     'KEEP_FILES="yes": expected one of true, false',
@@ -75,4 +85,40 @@ test('every problem is reported at once, naming the variable, the value and what
     'TARGET_KMS_KEY_ARN="alias/landing": expected a KMS key ARN',
   ]);
   expect(() => loadConfig({})).toThrow('DATASET is not set');
+});
+
+describe('the accounts that must own the buckets', () => {
+  const problems = (env: Record<string, string>): readonly string[] => {
+    try {
+      loadConfig({ ...base, ...env });
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+
+  test('12 digits, kept as text: a leading zero survives', () => {
+    const c = loadConfig({ ...base, TARGET_BUCKET_OWNER: '000000000042', PLATFORM_ACCOUNT: ' 593291632749 ' });
+    expect(c).toMatchObject({ targetBucketOwner: '000000000042', platformAccount: '593291632749' });
+  });
+
+  test.each([
+    ['12345678901', ' (11 digits: was a leading zero lost?)'],
+    ['1234567890123', ''],
+    ['1234-5678-9012', ''],
+    ['arn:aws:iam::123456789012:root', ''],
+    ['1.23456789012e11', ''],
+    ['*', ''],
+  ])('%s is refused, for either variable', (value, hint) => {
+    const expected = `expected a 12-digit AWS account ID such as "012345678901", leading zeros kept${hint}`;
+    expect(problems({ TARGET_BUCKET_OWNER: value })).toEqual([`TARGET_BUCKET_OWNER=${JSON.stringify(value)}: ${expected}`]);
+    expect(problems({ PLATFORM_ACCOUNT: value })).toEqual([`PLATFORM_ACCOUNT=${JSON.stringify(value)}: ${expected}`]);
+  });
+
+  test('an empty value is as good as none', () => {
+    expect(problems({ TARGET_BUCKET_OWNER: '', PLATFORM_ACCOUNT: '  ' })).toEqual([
+      'TARGET_BUCKET_OWNER is not set',
+      'PLATFORM_ACCOUNT is not set',
+    ]);
+  });
 });

@@ -196,6 +196,16 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(await buckets.versions('export', key)).toEqual([]);
   });
 
+  /** Aborts every incomplete upload in the receiving bucket, as the receiver (or another export's clean-up) can. */
+  async function abortEveryUpload(buckets: ReturnType<typeof h>['buckets']): Promise<void> {
+    const open = await buckets.receiver.send(new ListMultipartUploadsCommand({ Bucket: buckets.receiverBucket }));
+    for (const u of open.Uploads ?? []) {
+      await buckets.receiver.send(
+        new AbortMultipartUploadCommand({ Bucket: buckets.receiverBucket, Key: u.Key!, UploadId: u.UploadId! }),
+      );
+    }
+  }
+
   test('a continuation whose upload was aborted (its claim taken for dead) starts the export again', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
@@ -203,15 +213,31 @@ describeWithS3('a copy longer than one invocation', (h) => {
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2));
     const { event } = await progress(uploaded);
     // As another export's clean-up would, had this chain's claim stopped beating for its whole time to live.
-    const open = await buckets.receiver.send(new ListMultipartUploadsCommand({ Bucket: buckets.receiverBucket }));
-    for (const u of open.Uploads ?? []) {
-      await buckets.receiver.send(
-        new AbortMultipartUploadCommand({ Bucket: buckets.receiverBucket, Key: u.Key!, UploadId: u.UploadId! }),
-      );
-    }
+    await abortEveryUpload(buckets);
     const r = await run(event, invocation(h()));
     expect(r.error).toBeUndefined();
     expect(r.logs.map((l) => l.outcome)).toEqual(['moved']);
+    expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
+    expect(await buckets.incompleteUploads()).toEqual([]);
+    expect((await progress(uploaded)).versions).toEqual([]);
+    expect(await buckets.versions('export', uploaded.key)).toEqual([]);
+  });
+
+  test('a continuation starting the export again that fails keeps its progress: the retry delivers', async () => {
+    const { buckets } = h();
+    const body = bytesOf(SIZE);
+    const uploaded = await buckets.upload(`${DATASET}/large/aborted-then-denied.bin`, body);
+    await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2));
+    const { event } = await progress(uploaded);
+    await abortEveryUpload(buckets);
+    // The fresh start fails (the receiver refuses a moment): nothing delivered, so the progress must stay.
+    const refused = invocation(h());
+    denyParts(refused, 'CreateMultipartUploadCommand');
+    expect((await run(event, refused)).error?.name).toBe('ExportError');
+    expect((await progress(uploaded)).versions).toHaveLength(1);
+    // Lambda's retry of the same event: not "already_moved", but the export, delivered.
+    const retry = await run(event, invocation(h()));
+    expect([retry.error?.message, retry.logs.map((l) => l.outcome)]).toEqual([undefined, ['moved']]);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.incompleteUploads()).toEqual([]);
     expect((await progress(uploaded)).versions).toEqual([]);

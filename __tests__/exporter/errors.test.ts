@@ -9,6 +9,8 @@ const context = {
   principal: 'arn:aws:iam::593291632749:role/service-role/export_proj-move',
   source: { bucket: 'mojap-hub-exports', key: 'proj/a.csv', versionId: 'v1' },
   targetBucket: 'receiver-landing',
+  targetBucketOwner: '012345678901',
+  platformAccount: '593291632749',
 };
 
 describe('what a data engineer reads', () => {
@@ -18,8 +20,39 @@ describe('what a data engineer reads', () => {
       'Export of s3://mojap-hub-exports/proj/a.csv (version v1) to s3://receiver-landing failed while reading the ' +
         'source: arn:aws:iam::593291632749:role/service-role/export_proj-move may not read it (AccessDenied). Its IAM ' +
         'policy needs s3:GetObject, s3:GetObjectVersion on arn:aws:s3:::mojap-hub-exports/proj/* and s3:ListBucket on ' +
-        'arn:aws:s3:::mojap-hub-exports: deploy the push-proj stack again. The source was kept; the event will be retried.',
+        'arn:aws:s3:::mojap-hub-exports: deploy the push-proj stack again. (Every request names the platform account ' +
+        '593291632749 as the bucket\'s owner; S3 gives the same AccessDenied if another account owns it.) The source ' +
+        'was kept; the event will be retried.',
     );
+  });
+
+  test('AccessDenied writing the target: the missing statements, or a bucket no longer in the approved account', () => {
+    const e = explain(s3Error('AccessDenied', 403), { ...context, phase: 'write-target' });
+    const [first, ...rest] = e.message.split('\n');
+    expect(first).toBe(
+      'Export of s3://mojap-hub-exports/proj/a.csv (version v1) to s3://receiver-landing failed while writing the ' +
+        'target: s3://receiver-landing refused arn:aws:iam::593291632749:role/service-role/export_proj-move ' +
+        '(AccessDenied). Either the receiving account has not allowed the exporter, or the bucket may no longer be ' +
+        'in the approved account 012345678901: every request names that account, and S3 refuses a bucket of that ' +
+        'name in any other account with this same AccessDenied (bucket names are reused after deletion). If the ' +
+        "receiver moved or re-created the bucket in another account, the dataset's bucket_owner in " +
+        'push_datasets/proj.yaml must be updated in a reviewed pull request; the exporter delivers nowhere else. ' +
+        "Otherwise the receiving account must add these statements to that bucket's policy:",
+    );
+    expect(rest.slice(0, 2).map((line) => JSON.parse(line).Sid)).toEqual(['AllowHubExportsDelivery', 'AllowHubExportsCleanUp']);
+    expect(rest[2]).toBe(
+      'If the statement is there already, check that the role may read the source (KMS key of the export bucket) and ' +
+        'that no explicit Deny or SCP applies. Nothing was written to s3://receiver-landing. The source was kept; ' +
+        'the event will be retried.',
+    );
+    expect(e.code).toBe('AccessDenied');
+  });
+
+  test('AccessDenied verifying the copy: it was written, so only the policy can be missing', () => {
+    const e = explain(s3Error('AccessDenied', 403), { ...context, phase: 'verify' });
+    expect(e.message).toContain("refused arn:aws:iam::593291632749:role/service-role/export_proj-move (AccessDenied). The receiving account must add");
+    expect(e.message).not.toContain('approved account');
+    expect(e.message).not.toContain('Nothing was written');
   });
 
   describe("AccessDenied from the receiver's KMS key", () => {

@@ -4,7 +4,7 @@ import { Transfer } from '../../functions/exporter/transfer';
 import { head } from '../../functions/exporter/resolve';
 import { eventBridgeEvent } from './helpers/events';
 import { DATASET, describeWithS3, Harness, MiB } from './helpers/harness';
-import { Buckets, bytesOf, clientFor, sha256 } from './helpers/local-s3';
+import { ACCOUNTS, Buckets, bytesOf, clientFor, sha256 } from './helpers/local-s3';
 
 /** What the `call`-th request of a command meets: an error, a call-back (`abort`), 400 ms of delay, or nothing. */
 type Fault = (call: number) => Error | 'abort' | 'delay' | undefined;
@@ -139,7 +139,8 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     const { buckets } = h();
     const key = 'proj/fail/aborted.bin';
     const uploaded = await buckets.upload(key, bytesOf(26 * MiB));
-    const source = (await head(buckets.exporter, buckets.exportBucket, key, uploaded.versionId))!;
+    const exported = { bucket: buckets.exportBucket, key, owner: ACCOUNTS.platform };
+    const source = (await head(buckets.exporter, exported, uploaded.versionId))!;
     let transfer: Transfer | undefined;
     const client = faultyClient(
       h(),
@@ -150,7 +151,8 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
     transfer = new Transfer({
       client,
       source,
-      target: { bucket: buckets.receiverBucket, key },
+      sourceOwner: ACCOUNTS.platform,
+      target: { bucket: buckets.receiverBucket, key, owner: ACCOUNTS.receiver },
       multipartThresholdBytes: 5 * MiB,
       partSizeBytes: 5 * MiB,
       queueSize: 2,

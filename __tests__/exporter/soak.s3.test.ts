@@ -19,6 +19,7 @@ suite('soak: the exporter under faults', () => {
     const r: SoakReport = await runSoak({ objects: 300, seed });
     process.stdout.write(`${formatReport(r)}\n`);
     expect(r.problems).toEqual([]);
+    expect(r.unpinned).toBe(0);
     expect({ lost: r.lost, corrupted: r.corrupted, wronglyDeleted: r.wronglyDeleted, leftOver: r.leftOver }).toEqual({
       lost: 0,
       corrupted: 0,
@@ -62,6 +63,20 @@ suite('soak: the exporter under faults', () => {
       expect(r.pass).toBe(false);
       expect(r.incompleteUploads).toBeGreaterThan(0);
       expect(r.lost).toBe(0);
+    }, 6 * MINUTES);
+
+    test("a handler whose HeadObjects do not name the bucket's owner: unpinned", async () => {
+      const r = await runSoak({ objects: 30, seed: 7, handlerFile: broken, env: { BROKEN_MODE: 'unpinned' }, ...quiet });
+      expect(r.pass).toBe(false);
+      expect(r.unpinned).toBeGreaterThan(0);
+      expect(r.problems[0]).toMatch(/^unpinned: HeadObject s3:\/\/.+: x-amz-expected-bucket-owner is missing, expected \d{12}$/);
+      expect({ lost: r.lost, corrupted: r.corrupted, wronglyDeleted: r.wronglyDeleted, leftOver: r.leftOver }).toEqual({
+        lost: 0,
+        corrupted: 0,
+        wronglyDeleted: 0,
+        leftOver: 0,
+      });
+      expect(formatReport(r)).toMatch(/^FAIL: seed 7, .* [1-9]\d* unpinned/m);
     }, 6 * MINUTES);
   });
 });

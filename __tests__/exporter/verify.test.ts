@@ -110,7 +110,8 @@ describe('choosing the strategy', () => {
     new Transfer({
       client: {} as S3Client,
       source: facts(size, extra),
-      target: { bucket: 't', key: 'proj/k' },
+      target: { bucket: 't', key: 'proj/k', owner: '012345678901' },
+      sourceOwner: '111122223333',
       multipartThresholdBytes: 64 * MiB,
       ...(mode && { mode }),
     }).plan().strategy;

@@ -4,7 +4,8 @@ import { ExportError } from './errors';
 import * as ledger from './ledger';
 import { NO_RECORD, readLedger, updateLedger, type LedgerLocation, type LedgerState } from './ledger-store';
 import { isAccessDenied, isNotFound, sleep, withRetries } from './retry';
-import type { TargetLocation } from './target-params';
+import { expectOwner } from './owners';
+import { targetUpload, type TargetLocation } from './target-params';
 
 /** How far apart Lambda's clock and S3's `Initiated` may be, when telling an orphan upload from one being created. */
 const CLOCK_SKEW_MS = 5_000;
@@ -201,7 +202,9 @@ export class KeyClaim {
   async sweep(): Promise<string | undefined> {
     const { client, target } = this.o;
     try {
-      const out = await client.send(new ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: target.key }));
+      const out = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: target.key, ...expectOwner(target.owner) }),
+      );
       const open = (out.Uploads ?? [])
         .filter((u) => u.Key === target.key && u.UploadId)
         .map((u) => ({ uploadId: u.UploadId!, ...(u.Initiated && { initiated: u.Initiated }) }));
@@ -223,11 +226,9 @@ export class KeyClaim {
   }
 
   private async abortUpload(uploadId: string): Promise<void> {
-    const { bucket, key } = this.o.target;
-    await withRetries(
-      () => this.o.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
-      { attempts: 3 },
-    ).catch((err) => {
+    const upload = targetUpload(this.o.target, uploadId);
+    const abort = () => this.o.client.send(new AbortMultipartUploadCommand(upload));
+    await withRetries(abort, { attempts: 3 }).catch((err) => {
       if (!isNotFound(err)) throw err;
     });
   }

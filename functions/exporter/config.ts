@@ -9,6 +9,17 @@ export interface ExporterConfig {
   readonly dataset: string;
   /** TARGET_BUCKET: the receiving bucket. */
   readonly targetBucket: string;
+  /**
+   * TARGET_BUCKET_OWNER: the 12-digit ID of the account that owns TARGET_BUCKET (dataset field `bucket_owner`), leading
+   * zeros kept. Every request to the target names it (ExpectedBucketOwner): S3 refuses a bucket of that name that
+   * another account owns, so a deleted bucket's name taken by someone else never receives an export.
+   */
+  readonly targetBucketOwner: string;
+  /**
+   * PLATFORM_ACCOUNT: the 12-digit ID of the account that owns the export bucket and the ledger bucket. Every request
+   * to them names it (ExpectedBucketOwner, and ExpectedSourceBucketOwner on copies from the export bucket).
+   */
+  readonly platformAccount: string;
   /** LEDGER_BUCKET: the unversioned bucket where the exporter remembers, per key, what it delivered (ledger.ts). */
   readonly ledgerBucket: string;
   /** CLAIM_TTL_MS: a claim on a key not renewed for this long belongs to a function that died; default 30 s. */
@@ -56,6 +67,13 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** An AWS account ID is exactly 12 digits, kept as text: a number would lose a leading zero. */
+function accountIdProblem(v: string): string | undefined {
+  if (/^\d{12}$/.test(v)) return undefined;
+  const lost = /^\d{1,11}$/.test(v) ? ` (${v.length} digits: was a leading zero lost?)` : '';
+  return `expected a 12-digit AWS account ID such as "012345678901", leading zeros kept${lost}`;
+}
+
 /** Reads the exporter's configuration; every problem is reported at once. */
 export function loadConfig(env: Env): ExporterConfig {
   const problems: string[] = [];
@@ -92,6 +110,8 @@ export function loadConfig(env: Env): ExporterConfig {
     /^[a-z][a-z0-9_]*$/.test(v) ? undefined : 'expected a dataset name (lower case letters, digits, underscores)',
   );
   const targetBucket = required('TARGET_BUCKET', bucketNameProblem);
+  const targetBucketOwner = required('TARGET_BUCKET_OWNER', accountIdProblem);
+  const platformAccount = required('PLATFORM_ACCOUNT', accountIdProblem);
   const ledgerBucket = required('LEDGER_BUCKET', bucketNameProblem);
   const claimTtlMs = integer('CLAIM_TTL_MS', 100, 600_000, DEFAULTS.claimTtlMs, ' milliseconds');
   const keepFiles = oneOf('KEEP_FILES', ['true', 'false'], String(DEFAULTS.keepFiles) as 'true' | 'false') === 'true';
@@ -130,6 +150,8 @@ export function loadConfig(env: Env): ExporterConfig {
   return {
     dataset,
     targetBucket,
+    targetBucketOwner,
+    platformAccount,
     ledgerBucket,
     claimTtlMs,
     keepFiles,

@@ -5,6 +5,7 @@ import { ExportError, type Phase } from './errors';
 import type { ObjectCreated } from './event';
 import type { Outcome } from './log';
 import { abortUpload } from './multipart';
+import { expectOwner } from './owners';
 import {
   claimOptions,
   failed,
@@ -16,10 +17,11 @@ import {
   type MoveContext,
 } from './move';
 import { partCount } from './plan';
-import { deleteProgress, loadProgress, saveProgress, type Progress } from './progress';
+import { deleteProgress, loadProgress, saveProgress, type Progress, type ProgressVersion } from './progress';
 import { ExportRecord } from './record';
 import { head } from './resolve';
 import { errorCode } from './retry';
+import { targetUpload } from './target-params';
 import { Transfer, type TransferResult } from './transfer';
 import { verificationProblem } from './verify';
 import { existingTarget, NothingToWrite, writeGuard } from './write-guard';
@@ -28,12 +30,11 @@ import { existingTarget, NothingToWrite, writeGuard } from './write-guard';
 export const isContinuation = (dataset: string, event: ObjectCreated): boolean =>
   event.key.startsWith(continuationPrefix(dataset));
 
-type At = { bucket: string; key: string; versionId: string };
+type At = ProgressVersion;
 
 /** The upload can never be completed (the source is gone, or nothing is to be written): abort it, drop the progress. */
 async function abandon(ctx: MoveContext, progress: Progress, at: At, claim?: KeyClaim): Promise<void> {
-  const upload = { Bucket: progress.target.bucket, Key: progress.target.key, UploadId: progress.uploadId };
-  await abortUpload(ctx.client, upload, 3, new Error('abandoned'));
+  await abortUpload(ctx.client, targetUpload(progress.target, progress.uploadId), 3, new Error('abandoned'));
   await claim?.release();
   await deleteProgress(ctx.client, at);
 }
@@ -43,21 +44,26 @@ async function abandon(ctx: MoveContext, progress: Progress, at: At, claim?: Key
  * 403 without a code, so a failure is checked against the list. Without the permission to list, it cannot tell.
  */
 async function uploadOpen(ctx: MoveContext, progress: Progress): Promise<boolean> {
-  const { bucket, key } = progress.target;
+  const { bucket, key, owner } = progress.target;
   try {
-    const out = await ctx.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    const out = await ctx.client.send(
+      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, ...expectOwner(owner) }),
+    );
     return (out.Uploads ?? []).some((u) => u.UploadId === progress.uploadId);
   } catch {
     return true;
   }
 }
 
-/** The upload is gone and the target does not hold the file: the progress goes, and the export starts afresh. */
+/**
+ * The upload is gone and the target does not hold the file: the export starts afresh, and the progress goes once it
+ * has (delivered, or handed over with progress of its own). Should the fresh start fail, the progress stays: the
+ * retry of this event must find it and start again, or the file would be left with nothing to export it.
+ */
 async function startAgain(ctx: MoveContext, progress: Progress, at: At, claim: KeyClaim): Promise<Outcome> {
   await claim.release();
-  await deleteProgress(ctx.client, at);
   const { source } = progress;
-  return moveObject(ctx, {
+  const outcome = await moveObject(ctx, {
     bucket: source.bucket,
     key: source.key,
     keyEncoding: 'undocumented',
@@ -65,6 +71,8 @@ async function startAgain(ctx: MoveContext, progress: Progress, at: At, claim: K
     versionId: source.versionId!,
     sequencer: progress.sequencer,
   });
+  await deleteProgress(ctx.client, at);
+  return outcome;
 }
 
 /**
@@ -84,7 +92,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
     );
     throw failed(ctx, record, phase.current, err);
   }
-  const at = { bucket: event.bucket, key: event.key, versionId: event.versionId };
+  const at = { bucket: event.bucket, key: event.key, versionId: event.versionId, owner: config.platformAccount };
   let kept = '';
   let claim: KeyClaim | undefined;
   try {
@@ -93,7 +101,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
     if (!progress) return record.emit('already_moved');
     record.source = progress.source;
     const { source, target } = progress;
-    if (!(await head(client, source.bucket, source.key, source.versionId))) {
+    if (!(await head(client, { ...source, owner: config.platformAccount }, source.versionId))) {
       // Deleted, or exported by a repeated upload event's own copy: the upload here is of no use any more.
       await abandon(ctx, progress, at);
       return record.emit('already_moved');

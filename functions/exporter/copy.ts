@@ -2,6 +2,7 @@ import { CopyObjectCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { writtenObject } from './facts';
 import { writeMultipart, type PartWriter, type StrategyContext, type StrategyResult } from './multipart';
 import { withRetries } from './retry';
+import { copyOwners } from './owners';
 import { copySource, TARGET_ACL } from './target-params';
 
 /**
@@ -21,6 +22,7 @@ export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> 
           ACL: TARGET_ACL,
           MetadataDirective: 'COPY',
           TaggingDirective: 'REPLACE',
+          ...copyOwners(ctx.target, ctx.sourceOwner),
         }),
         { abortSignal: ctx.signal },
       ),
@@ -40,6 +42,7 @@ export async function copyMultipart(ctx: StrategyContext): Promise<StrategyResul
           PartNumber: part.partNumber,
           CopySource: copySource(ctx.source),
           CopySourceRange: `bytes=${part.first}-${part.last}`,
+          ...copyOwners(ctx.target, ctx.sourceOwner),
         }),
         { abortSignal: signal },
       )

@@ -32,6 +32,10 @@ export interface ErrorContext {
   readonly principal: string;
   readonly source: { bucket: string; key: string; versionId?: string };
   readonly targetBucket: string;
+  /** The approved account that must own the target bucket (TARGET_BUCKET_OWNER): every request there names it. */
+  readonly targetBucketOwner: string;
+  /** The account that must own the export bucket and the ledger (PLATFORM_ACCOUNT): every request there names it. */
+  readonly platformAccount: string;
   /** The receiver's KMS key the dataset names (`kms_key_arn`), if any. */
   readonly targetKeyArn?: string;
 }
@@ -59,33 +63,52 @@ function keyAdvice(message: string, c: ErrorContext): string {
   );
 }
 
+/**
+ * The receiver refused us. S3 gives the same 403 AccessDenied for a bucket policy without our statement and for a
+ * bucket that another account than the approved one owns (every request names that one: ExpectedBucketOwner), so
+ * the message tells both, and what to do about each. A write that was refused wrote nothing.
+ */
+function targetAdvice(code: string, c: ErrorContext): string {
+  const statements = receiverStatements({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal })
+    .map((s) => JSON.stringify(s))
+    .join('\n');
+  const policy = (who: string) =>
+    `${who} must add these statements to that bucket's policy:\n${statements}\n` +
+    'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
+    'and that no explicit Deny or SCP applies.';
+  const refused = `s3://${c.targetBucket} refused ${c.principal} (${code}).`;
+  if (c.phase !== 'write-target') return `${refused} ${policy('The receiving account')}`;
+  return (
+    `${refused} Either the receiving account has not allowed the exporter, or the bucket may no longer be in the ` +
+    `approved account ${c.targetBucketOwner}: every request names that account, and S3 refuses a bucket of that ` +
+    'name in any other account with this same AccessDenied (bucket names are reused after deletion). If the ' +
+    "receiver moved or re-created the bucket in another account, the dataset's bucket_owner in " +
+    `push_datasets/${c.dataset}.yaml must be updated in a reviewed pull request; the exporter delivers nowhere ` +
+    `else. ${policy('Otherwise the receiving account')} Nothing was written to s3://${c.targetBucket}.`
+  );
+}
+
+/** Our own side refused us: the role's policy, or (for an export bucket of another account) PLATFORM_ACCOUNT. */
+function sourceAdvice(code: string, kms: boolean, c: ErrorContext): string {
+  const actions = c.phase === 'delete-source' ? SOURCE_DELETE_ACTIONS : SOURCE_OBJECT_ACTIONS;
+  const bucket = bucketArn(c.source.bucket);
+  return (
+    `${c.principal} may not ${c.phase === 'delete-source' ? 'delete' : 'read'} it (${code}). Its IAM policy needs ` +
+    `${list(actions)} on ${bucket}/${exportPrefix(c.dataset)}* and ${list(SOURCE_BUCKET_ACTIONS)} on ${bucket}` +
+    `${kms ? ", and kms:Decrypt on the bucket's key" : ''}: deploy the ${stackIds.push(c.dataset)} stack again. ` +
+    `(Every request names the platform account ${c.platformAccount} as the bucket's owner; S3 gives the same ` +
+    'AccessDenied if another account owns it.)'
+  );
+}
+
 function advice(err: unknown, c: ErrorContext): string {
   const code = errorCode(err);
   const message = String((err as Error)?.message);
   const kms = /kms/i.test(message);
-  if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify') && kms) return keyAdvice(message, c);
-  if (isAccessDenied(err) && (c.phase === 'write-target' || c.phase === 'verify')) {
-    const statements = receiverStatements({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal })
-      .map((s) => JSON.stringify(s))
-      .join('\n');
-    return (
-      `s3://${c.targetBucket} refused ${c.principal} (${code}). The receiving account must add these statements to ` +
-      `that bucket's policy:\n${statements}\n` +
-      'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
-      `and that no explicit Deny or SCP applies.`
-    );
-  }
-  if (isAccessDenied(err)) {
-    const actions = c.phase === 'delete-source' ? SOURCE_DELETE_ACTIONS : SOURCE_OBJECT_ACTIONS;
-    return (
-      `${c.principal} may not ${c.phase === 'delete-source' ? 'delete' : 'read'} it (${code}). Its IAM policy needs ` +
-      `${list(actions)} on ${bucketArn(c.source.bucket)}/${exportPrefix(c.dataset)}* and ${list(
-        SOURCE_BUCKET_ACTIONS,
-      )} ` +
-      `on ${bucketArn(c.source.bucket)}${kms ? ", and kms:Decrypt on the bucket's key" : ''}: ` +
-      `deploy the ${stackIds.push(c.dataset)} stack again.`
-    );
-  }
+  const atTarget = c.phase === 'write-target' || c.phase === 'verify';
+  if (isAccessDenied(err) && atTarget && kms) return keyAdvice(message, c);
+  if (isAccessDenied(err) && atTarget) return targetAdvice(code, c);
+  if (isAccessDenied(err)) return sourceAdvice(code, kms, c);
   if (code === 'NoSuchBucket') {
     const file = `push_datasets/${c.dataset}.yaml`;
     return `the receiving bucket s3://${c.targetBucket} does not exist: check "bucket:" in ${file}.`;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { ledgerKey } from '../../naming';
 import { ExportError } from './errors';
 import { EMPTY_RECORD, type Decision, type KeyRecord } from './ledger';
+import { expectOwner, type OwnedBucket } from './owners';
 import { errorCode, httpStatus, isNotFound, sleep } from './retry';
 
 const FORMAT = 'hub-exports/ledger/1';
@@ -10,9 +11,11 @@ const FORMAT = 'hub-exports/ledger/1';
 /** How many times a conditional write is tried when other invocations keep changing the record first. */
 const MAX_CONFLICTS = 40;
 
-/** One key's record in the ledger bucket (unversioned, so conditional writes are exact; no events, so no invocations). */
-export interface LedgerLocation {
-  readonly bucket: string;
+/**
+ * One key's record in the ledger bucket (unversioned, so conditional writes are exact; no events, so no invocations),
+ * which the platform's account (`owner`) must own.
+ */
+export interface LedgerLocation extends OwnedBucket {
   readonly dataset: string;
   /** The export bucket's key the record is about. */
   readonly key: string;
@@ -28,7 +31,10 @@ const isConflict = (err: unknown): boolean =>
 
 async function read(client: S3Client, at: LedgerLocation, signal?: AbortSignal): Promise<{ record: KeyRecord; etag?: string }> {
   try {
-    const got = await client.send(new GetObjectCommand({ Bucket: at.bucket, Key: recordKey(at) }), { abortSignal: signal });
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: at.bucket, Key: recordKey(at), ...expectOwner(at.owner) }),
+      { abortSignal: signal },
+    );
     const parsed = JSON.parse(await got.Body!.transformToString()) as KeyRecord & { format?: string };
     if (parsed.format !== FORMAT || !Array.isArray(parsed.claims) || !Array.isArray(parsed.waiting)) {
       throw new ExportError(
@@ -84,6 +90,7 @@ export async function updateLedger<T>(
           Body: JSON.stringify({ format: FORMAT, key: at.key, ...decision.record }),
           ContentType: 'application/json',
           ...(state.etag ? { IfMatch: state.etag } : { IfNoneMatch: '*' }),
+          ...expectOwner(at.owner),
         }),
         { abortSignal: signal },
       );

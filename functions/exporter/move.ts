@@ -8,6 +8,7 @@ import { s3Url, type ObjectFacts } from './facts';
 import { compareSequencers, defer, forget } from './ledger';
 import { readLedger, updateLedger } from './ledger-store';
 import type { Logger, Outcome } from './log';
+import { expectOwner } from './owners';
 import { partCount } from './plan';
 import { saveProgress } from './progress';
 import { ExportRecord } from './record';
@@ -43,12 +44,20 @@ export const HAND_OVER_HOLD_MS = 6.5 * 3600_000;
 /** Receivers find each file under the path the analyst wrote, dataset prefix included. One rule, in one place. */
 export const targetKey = (sourceKey: string): string => sourceKey;
 
+/** Where the source's file goes: the same key in the receiving bucket, which the approved account must own. */
+export const targetOf = (config: ExporterConfig, sourceKey: string): TargetLocation => ({
+  bucket: config.targetBucket,
+  key: targetKey(sourceKey),
+  owner: config.targetBucketOwner,
+});
+
 /** The options every transfer of this function shares: client, sizes, concurrency, memory, deadline. */
 export function transferOptions(
   ctx: MoveContext,
 ): Pick<
   TransferOptions,
   | 'client'
+  | 'sourceOwner'
   | 'mode'
   | 'multipartThresholdBytes'
   | 'partSizeBytes'
@@ -60,6 +69,7 @@ export function transferOptions(
   const { config } = ctx;
   return {
     client: ctx.client,
+    sourceOwner: config.platformAccount,
     mode: config.transferMode,
     multipartThresholdBytes: config.multipartThresholdBytes,
     partSizeBytes: config.partSizeBytes,
@@ -75,16 +85,16 @@ export function claimOptions(ctx: MoveContext, sourceKey: string): ClaimOptions 
   const { client, config } = ctx;
   return {
     client,
-    ledger: { bucket: config.ledgerBucket, dataset: config.dataset, key: sourceKey },
-    target: { bucket: config.targetBucket, key: targetKey(sourceKey) },
+    ledger: { bucket: config.ledgerBucket, owner: config.platformAccount, dataset: config.dataset, key: sourceKey },
+    target: targetOf(config, sourceKey),
     ttlMs: config.claimTtlMs,
     ...(ctx.abortSignal && { signal: ctx.abortSignal }),
     waitBudgetMs: () => (ctx.waitUntil ?? Date.now() + 60_000) - Date.now(),
   };
 }
 
-/** Deletes exactly the exported version; a newer upload at the key is never touched. */
-async function deleteSource(client: S3Client, facts: ObjectFacts): Promise<void> {
+/** Deletes exactly the exported version (the export bucket is `owner`'s); a newer upload is never touched. */
+async function deleteSource(client: S3Client, owner: string, facts: ObjectFacts): Promise<void> {
   if (!facts.versionId) {
     throw new ExportError(
       `${s3Url(facts)} was copied and verified but not deleted: the event names no version, so a delete could ` +
@@ -92,12 +102,19 @@ async function deleteSource(client: S3Client, facts: ObjectFacts): Promise<void>
       'NoVersion',
     );
   }
-  await client.send(new DeleteObjectCommand({ Bucket: facts.bucket, Key: facts.key, VersionId: facts.versionId }));
+  await deleteVersion(client, owner, facts, facts.versionId);
 }
 
 /** Deletes one exact version of the source's key; one that is gone already is fine. */
-async function deleteVersion(client: S3Client, bucket: string, key: string, versionId: string): Promise<void> {
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+async function deleteVersion(
+  client: S3Client,
+  owner: string,
+  at: { bucket: string; key: string },
+  versionId: string,
+): Promise<void> {
+  await client.send(
+    new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: versionId, ...expectOwner(owner) }),
+  );
 }
 
 /**
@@ -118,7 +135,7 @@ export async function finishExport(
   const written = record.transfer?.written;
   let targetEtag = written?.etag;
   if (!provenByWrite(src, written)) {
-    const now = await head(ctx.client, target.bucket, target.key);
+    const now = await head(ctx.client, target);
     const problem = verificationProblem(src, now);
     if (problem) {
       throw new ExportError(
@@ -132,9 +149,10 @@ export async function finishExport(
   phase.current = 'delete-source';
   const older = await claim.commit(targetEtag);
   if (!ctx.config.keepFiles) {
-    for (const v of older) await deleteVersion(ctx.client, src.bucket, src.key, v.versionId);
+    const owner = ctx.config.platformAccount;
+    for (const v of older) await deleteVersion(ctx.client, owner, src, v.versionId);
     await claim.forget(older);
-    await deleteSource(ctx.client, src);
+    await deleteSource(ctx.client, owner, src);
   }
   const multipart = record.transfer !== undefined && record.transfer.strategy !== 'copy-object';
   const warning = multipart ? await claim.sweep() : undefined;
@@ -151,7 +169,7 @@ async function settleWaiting(ctx: MoveContext, src: ObjectFacts): Promise<void> 
   const { ledger } = claimOptions(ctx, src.key);
   const { delivered, waiting } = await readLedger(ctx.client, ledger);
   const older = delivered ? waiting.filter((w) => compareSequencers(w.sequencer, delivered.sequencer) < 0) : [];
-  for (const v of older) await deleteVersion(ctx.client, src.bucket, src.key, v.versionId);
+  for (const v of older) await deleteVersion(ctx.client, ctx.config.platformAccount, src, v.versionId);
   if (older.length) await updateLedger(ctx.client, ledger, (r) => forget(r, older));
 }
 
@@ -166,7 +184,7 @@ export async function finishUnwritten(
   phase.current = 'delete-source';
   if (!ctx.config.keepFiles) {
     await settleWaiting(ctx, src);
-    await deleteSource(ctx.client, src);
+    await deleteSource(ctx.client, ctx.config.platformAccount, src);
   }
   return why === 'delivered' ? record.emit('already_there') : record.emit('superseded', 'a newer upload was delivered first');
 }
@@ -180,6 +198,8 @@ export function failed(ctx: MoveContext, record: ExportRecord, phase: Phase, err
     principal: ctx.principal,
     source: record.source,
     targetBucket: config.targetBucket,
+    targetBucketOwner: config.targetBucketOwner,
+    platformAccount: config.platformAccount,
     ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
   });
   e.message += note;
@@ -219,7 +239,7 @@ async function supersededVersion(
     const d = await updateLedger(ctx.client, ledger, (r) => defer(r, { sequencer, versionId }), ctx.abortSignal);
     if (d.result === 'deferred') return record.emit('superseded', `${note}; deleted once that upload is delivered`);
   }
-  await deleteSource(ctx.client, found.source);
+  await deleteSource(ctx.client, ctx.config.platformAccount, found.source);
   return record.emit('superseded', note);
 }
 
@@ -233,7 +253,7 @@ async function deliver(
   phase: { current: Phase },
 ): Promise<Outcome> {
   const { client, config } = ctx;
-  const target = { bucket: config.targetBucket, key: targetKey(src.key) };
+  const target = targetOf(config, src.key);
   // Only to plan: without the deadline's signal, which a Transfer would listen to for its whole life.
   const planned = new Transfer({ ...transferOptions(ctx), abortSignal: undefined, source: src, target }).plan();
   // One request writes the whole object: the claim takes the key's write at once, saving a ledger write.
@@ -260,7 +280,7 @@ async function deliver(
     if (!single) await claim.sweep().catch(() => undefined);
     if (err instanceof NothingToWrite) return finishUnwritten(ctx, src, record, phase, err.why);
     // A repeated event racing this one may have moved the source meanwhile: then there is nothing left to do.
-    if (isNotFound(err) && (await resolveSource(client, event, [src.key])).status === 'gone') {
+    if (isNotFound(err) && (await resolveSource(client, event, config.platformAccount, [src.key])).status === 'gone') {
       return record.emit('already_moved');
     }
     throw err;
@@ -308,7 +328,7 @@ export async function moveObject(ctx: MoveContext, event: ObjectCreated): Promis
     return record.emit('refused', `the key is outside ${prefix} (dataset ${config.dataset}): not copied, not deleted`);
   }
   try {
-    const found = await resolveSource(client, event, candidates);
+    const found = await resolveSource(client, event, config.platformAccount, candidates);
     if (found.status === 'gone') return record.emit('already_moved');
     record.source = found.source;
     const sequencer = sequencerOf(event, found.source);

@@ -8,12 +8,15 @@ import {
 import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject } from './facts';
 import { planParts, type Part } from './plan';
 import { errorCode, withRetries } from './retry';
-import { multipartChecksum, writeParams, type TargetLocation } from './target-params';
+import { multipartChecksum, targetUpload, writeParams, type TargetLocation, type TargetUpload } from './target-params';
 
 export interface StrategyContext {
   readonly client: S3Client;
   readonly source: ObjectFacts;
+  /** Where to write, and the approved account that must own the target bucket (named on every request there). */
   readonly target: TargetLocation;
+  /** The account that must own the source's bucket (PLATFORM_ACCOUNT), named on every read and copy of the source. */
+  readonly sourceOwner: string;
   readonly partSize: number;
   readonly queueSize: number;
   readonly partAttempts: number;
@@ -95,12 +98,8 @@ export function completedPart(partNumber: number, result: PartAnswer | undefined
   return done as CompletedPart;
 }
 
-/** Writes one part's byte range of the source into the upload; retried by the caller. */
-export type PartWriter = (
-  part: Part,
-  upload: { Bucket: string; Key: string; UploadId: string },
-  signal: AbortSignal,
-) => Promise<PartAnswer | undefined>;
+/** Writes one part's byte range of the source into the upload (naming the target's owner); retried by the caller. */
+export type PartWriter = (part: Part, upload: TargetUpload, signal: AbortSignal) => Promise<PartAnswer | undefined>;
 
 /**
  * CreateMultipartUpload with the source's headers (parts carry bytes only), `writePart` for each byte range of the
@@ -117,7 +116,7 @@ export async function writeMultipart(
   const { client, source, target, signal } = ctx;
   const parts = planParts(source.size, ctx.partSize);
   const uploadId = ctx.resume?.uploadId ?? (await createUpload(ctx));
-  const upload = { Bucket: target.bucket, Key: target.key, UploadId: uploadId };
+  const upload = targetUpload(target, uploadId);
   const completed: CompletedPart[] = new Array(parts.length);
   for (const done of ctx.resume?.completed ?? []) completed[done.PartNumber! - 1] = done;
   let handingOver = false;
@@ -179,7 +178,7 @@ async function createUpload(ctx: StrategyContext): Promise<string> {
   try {
     await ctx.onUpload?.(out.UploadId, out.$metadata.attempts ?? 1);
   } catch (err) {
-    await abortUpload(ctx.client, { Bucket: ctx.target.bucket, Key: ctx.target.key, UploadId: out.UploadId }, ctx.partAttempts, err);
+    await abortUpload(ctx.client, targetUpload(ctx.target, out.UploadId), ctx.partAttempts, err);
     throw err;
   }
   return out.UploadId;
@@ -188,7 +187,7 @@ async function createUpload(ctx: StrategyContext): Promise<string> {
 /** Aborts without a signal (the transfer's may be the reason we are here); a failed abort is told, not hidden. */
 export async function abortUpload(
   client: S3Client,
-  upload: { Bucket: string; Key: string; UploadId: string },
+  upload: TargetUpload,
   attempts: number,
   cause: unknown,
 ): Promise<void> {

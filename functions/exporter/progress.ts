@@ -11,6 +11,7 @@ import type { ExporterConfig } from './config';
 import { ExportError } from './errors';
 import type { ObjectFacts } from './facts';
 import { MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
+import { expectOwner, type OwnedBucket } from './owners';
 import { partCount } from './plan';
 import { isNotFound } from './retry';
 import type { TargetLocation } from './target-params';
@@ -39,6 +40,12 @@ export interface Progress {
   readonly sequencer: string;
 }
 
+/** One version of a progress object, in the export bucket, which the platform's account (`owner`) must own. */
+export interface ProgressVersion extends OwnedBucket {
+  readonly key: string;
+  readonly versionId: string;
+}
+
 /** Version 2 names the claim and the sequencer; progress of version 1 (before the ledger) is refused. */
 const FORMAT = 'hub-exports/multipart-progress/2';
 
@@ -54,9 +61,9 @@ export function progressKey(dataset: string, source: Pick<ObjectFacts, 'key' | '
  */
 export async function saveProgress(
   client: S3Client,
-  config: Pick<ExporterConfig, 'dataset'>,
+  config: Pick<ExporterConfig, 'dataset' | 'platformAccount'>,
   progress: Progress,
-  replaces?: { bucket: string; key: string; versionId: string },
+  replaces?: ProgressVersion,
 ): Promise<void> {
   await client.send(
     new PutObjectCommand({
@@ -64,27 +71,29 @@ export async function saveProgress(
       Key: progressKey(config.dataset, progress.source),
       Body: JSON.stringify({ format: FORMAT, ...progress }),
       ContentType: 'application/json',
+      ...expectOwner(config.platformAccount),
     }),
   );
   if (replaces) await deleteProgress(client, replaces);
 }
 
-export async function deleteProgress(
-  client: S3Client,
-  at: { bucket: string; key: string; versionId: string },
-): Promise<void> {
-  await client.send(new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId }));
+export async function deleteProgress(client: S3Client, at: ProgressVersion): Promise<void> {
+  await client.send(
+    new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId, ...expectOwner(at.owner) }),
+  );
 }
 
 /** The progress stored at that exact version; undefined when it is gone (the copy finished, or a newer one exists). */
 export async function loadProgress(
   client: S3Client,
-  config: Pick<ExporterConfig, 'dataset' | 'targetBucket'>,
-  at: { bucket: string; key: string; versionId: string },
+  config: Pick<ExporterConfig, 'dataset' | 'targetBucket' | 'targetBucketOwner'>,
+  at: ProgressVersion,
 ): Promise<Progress | undefined> {
   let text: string;
   try {
-    const got = await client.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId }));
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId, ...expectOwner(at.owner) }),
+    );
     text = await got.Body!.transformToString();
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -96,11 +105,12 @@ export async function loadProgress(
 /**
  * Only progress this dataset's exporter could have written is followed: a source under the dataset's prefix in the
  * bucket the state lives in, the dataset's own target at the same key, whole parts. Anything else is refused, so a
- * state object cannot make the exporter copy or delete what an upload event could not.
+ * state object cannot make the exporter copy or delete what an upload event could not. The target's owner is this
+ * function's TARGET_BUCKET_OWNER, never what the progress says (progress written before issue 12 says nothing).
  */
 export function parseProgress(
   text: string,
-  config: Pick<ExporterConfig, 'dataset' | 'targetBucket'>,
+  config: Pick<ExporterConfig, 'dataset' | 'targetBucket' | 'targetBucketOwner'>,
   at: { bucket: string; key: string },
 ): Progress {
   const refuse = (why: string) =>
@@ -150,7 +160,7 @@ export function parseProgress(
         ...(facts.headers?.Expires !== undefined && { Expires: new Date(facts.headers.Expires) }),
       },
     },
-    target: { bucket: config.targetBucket, key: source.key },
+    target: { bucket: config.targetBucket, key: source.key, owner: config.targetBucketOwner },
     strategy,
     uploadId: p.uploadId,
     partSize,

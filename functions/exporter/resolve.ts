@@ -2,6 +2,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { keyCandidates, type ObjectCreated } from './event';
 import { ExportError } from './errors';
 import { factsFromHead, s3Url, type ObjectFacts } from './facts';
+import { expectOwner, type OwnedBucket } from './owners';
 import { isNotFound } from './retry';
 
 export type Resolution =
@@ -12,16 +13,25 @@ export type Resolution =
   /** No candidate key holds the event's version: moved already, or deleted. */
   | { readonly status: 'gone' };
 
-/** HeadObject with checksums; undefined for 404 (no such key or version, or a delete marker). */
+/**
+ * HeadObject with checksums, of a bucket that `at.owner` must own; undefined for 404 (no such key or version, or a
+ * delete marker).
+ */
 export async function head(
   client: S3Client,
-  bucket: string,
-  key: string,
+  at: OwnedBucket & { readonly key: string },
   versionId?: string,
 ): Promise<ObjectFacts | undefined> {
+  const { bucket, key } = at;
   try {
     const out = await client.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: 'ENABLED' }),
+      new HeadObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        VersionId: versionId,
+        ChecksumMode: 'ENABLED',
+        ...expectOwner(at.owner),
+      }),
     );
     return factsFromHead(bucket, key, out);
   } catch (err) {
@@ -50,21 +60,23 @@ function checked(o: ObjectCreated, f: ObjectFacts): ObjectFacts {
  * Finds the object the event means. The event's key may be form-encoded or raw, so each reading is tried against
  * the bucket; the one holding the event's version (or, without versions, its size and ETag) wins. The first request
  * asks for the newest version at the key, which in the usual case both resolves the key and shows the event's
- * version is still current; only otherwise is the version asked for by id.
+ * version is still current; only otherwise is the version asked for by id. `owner` must own the event's bucket.
  */
 export async function resolveSource(
   client: S3Client,
   o: ObjectCreated,
+  owner: string,
   candidates = keyCandidates(o),
 ): Promise<Resolution> {
   for (const key of candidates) {
-    const current = await head(client, o.bucket, key);
+    const at = { bucket: o.bucket, key, owner };
+    const current = await head(client, at);
     if (o.versionId === undefined) {
       if (current && sameContent(o, current)) return { status: 'current', source: current };
       continue;
     }
     if (current?.versionId === o.versionId) return { status: 'current', source: checked(o, current) };
-    const version = await head(client, o.bucket, key, o.versionId);
+    const version = await head(client, at, o.versionId);
     if (version) {
       return { status: 'superseded', source: checked(o, version), by: current ? 'a newer upload' : 'a deletion' };
     }

@@ -20,8 +20,9 @@ import {
   type StrategyContext,
   type StrategyResult,
 } from './multipart';
+import { expectOwner } from './owners';
 import { partCount, type Part } from './plan';
-import { multipartChecksum, writeParams } from './target-params';
+import { multipartChecksum, targetUpload, writeParams } from './target-params';
 
 const singlePutChecksum = (source: ObjectFacts): { ChecksumAlgorithm?: ChecksumAlgorithm } =>
   source.checksum?.fullObject ? { ChecksumAlgorithm: source.checksum.algorithm as ChecksumAlgorithm } : {};
@@ -56,7 +57,12 @@ export async function streamObject(ctx: StreamContext): Promise<StrategyResult> 
 async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
   const got = await client.send(
-    new GetObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
+    new GetObjectCommand({
+      Bucket: source.bucket,
+      Key: source.key,
+      VersionId: source.versionId,
+      ...expectOwner(ctx.sourceOwner),
+    }),
     { abortSignal: signal },
   );
   const body = got.Body as Readable;
@@ -66,6 +72,7 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   const parts = Math.max(1, partCount(source.size, ctx.partSize));
   const watch = watchParts(client, {
     signal,
+    owner: target.owner,
     timeIsShort: () => ctx.handOver?.() === true,
     handOver: () => stop.abort(new Error('handing over')),
     ...(ctx.beforeWrite && { beforeWrite: ctx.beforeWrite }),
@@ -74,6 +81,8 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
   });
   const upload = new Upload({
     client: watch.client,
+    // writeParams names the target's owner: lib-storage spreads these params into its PutObject,
+    // CreateMultipartUpload, UploadPart and CompleteMultipartUpload, so each carries ExpectedBucketOwner.
     params: {
       ...writeParams(source, target),
       // The SDK computes the source's algorithm over what it sends and S3 checks it on arrival; for a multipart
@@ -84,7 +93,10 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
     },
     partSize: ctx.partSize,
     queueSize: streamQueueSize(ctx.partSize, ctx.queueSize, ctx.memoryBytes),
-    // Kept for a hand-over; on failure this function aborts it itself (below).
+    // Kept for a hand-over; on failure this function aborts it itself (below). That is also why the abort names the
+    // target's owner: lib-storage's own AbortMultipartUpload takes only Bucket, Key and UploadId from the params
+    // (lib-storage 3.1175), and with leavePartsOnError it never sends it. The watching client refuses, unsent, any
+    // request lib-storage makes without the owner, should a later version send one.
     leavePartsOnError: true,
     abortController: stop,
   });
@@ -97,10 +109,7 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
     if (watch.handingOver() && !signal.aborted && upload.uploadId) {
       return { strategy: 'stream', parts, handedOver: { uploadId: upload.uploadId, completed: watch.completed() } };
     }
-    if (upload.uploadId) {
-      const open = { Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId };
-      await abortUpload(client, open, ctx.partAttempts, err);
-    }
+    if (upload.uploadId) await abortUpload(client, targetUpload(target, upload.uploadId), ctx.partAttempts, err);
     throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -114,12 +123,14 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
  * in, and told to `partDone` (a part that ends during a hand-over counts too); once `timeIsShort` says so (after at
  * least one part, so a chain of hand-overs always ends) no part starts and `handOver` is called; and
  * PutObject or CompleteMultipartUpload is sent only once `beforeWrite` has passed; the created upload is told to
- * `onUpload` before lib-storage sends its first part.
+ * `onUpload` before lib-storage sends its first part. A request that does not name `owner` as the bucket's owner is
+ * refused before it is sent (see `leavePartsOnError` above).
  */
 function watchParts(
   client: S3Client,
   o: {
     signal: AbortSignal;
+    owner: string;
     timeIsShort: () => boolean;
     handOver: () => void;
     beforeWrite?: () => Promise<unknown>;
@@ -153,6 +164,8 @@ function watchParts(
     get(target, prop, receiver) {
       if (prop !== 'send') return Reflect.get(target, prop, receiver);
       return (command: Parameters<S3Client['send']>[0], options?: object) => {
+        const unpinned = refuseUnpinned(command, o.owner);
+        if (unpinned) return unpinned;
         if (command instanceof UploadPartCommand) {
           if (!handingOver && started > 0 && o.timeIsShort()) {
             handingOver = true;
@@ -182,6 +195,14 @@ function watchParts(
   };
 }
 
+/** A request of lib-storage's that does not name the target's owner is refused, not sent (see leavePartsOnError). */
+function refuseUnpinned(command: Parameters<S3Client['send']>[0], owner: string): Promise<never> | undefined {
+  const named = (command.input as { ExpectedBucketOwner?: string }).ExpectedBucketOwner;
+  if (named === owner) return undefined;
+  const why = `a request of lib-storage's names ${named ?? 'no'} bucket owner, not ${owner}: not sent`;
+  return Promise.reject(new Error(why));
+}
+
 /**
  * A stream handed over by an earlier invocation: each part still missing is read from the exact version (a ranged
  * GetObject) and written with UploadPart, in lib-storage's part boundaries, at most as many at once as memory allows.
@@ -196,6 +217,7 @@ function streamMissingParts(ctx: StreamContext): Promise<StrategyResult> {
         Key: source.key,
         VersionId: source.versionId,
         Range: `bytes=${part.first}-${part.last}`,
+        ...expectOwner(ctx.sourceOwner),
       }),
       { abortSignal: signal },
     );

@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm, ChecksumType, ObjectCannedACL } from '@aws-sdk/client-s3';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ContentHeaders, type ObjectFacts } from './facts';
+import { expectOwner, type OwnedBucket } from './owners';
 
 /**
  * Sent with every write to the target. Accepted by ACL-enabled and BucketOwnerEnforced buckets alike; it lets the
@@ -8,10 +9,25 @@ import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ContentHeaders, type ObjectFacts
  */
 export const TARGET_ACL: ObjectCannedACL = 'bucket-owner-full-control';
 
-export interface TargetLocation {
-  readonly bucket: string;
+/** The object to write, in the receiving bucket, and the approved account that must own that bucket. */
+export interface TargetLocation extends OwnedBucket {
   readonly key: string;
 }
+
+/** The upload being written to the target, as every part, completion and abort names it (owner included). */
+export interface TargetUpload {
+  readonly Bucket: string;
+  readonly Key: string;
+  readonly UploadId: string;
+  readonly ExpectedBucketOwner: string;
+}
+
+export const targetUpload = (target: TargetLocation, uploadId: string): TargetUpload => ({
+  Bucket: target.bucket,
+  Key: target.key,
+  UploadId: uploadId,
+  ...expectOwner(target.owner),
+});
 
 /** The header `x-amz-copy-source` for the exact version: URL-encoded key, slashes kept. */
 export function copySource(source: Pick<ObjectFacts, 'bucket' | 'key' | 'versionId'>): string {
@@ -33,7 +49,11 @@ export function multipartChecksum(source: ObjectFacts): {
   return { ChecksumAlgorithm: c.algorithm as ChecksumAlgorithm, ChecksumType: 'FULL_OBJECT' };
 }
 
-/** What a write that does not copy metadata server-side (multipart, streaming) must set to match the source. */
+/**
+ * What a write that does not copy metadata server-side (multipart, streaming) must set to match the source, and the
+ * account the target bucket must belong to. lib-storage's `Upload` spreads these params into its PutObject,
+ * CreateMultipartUpload, UploadPart and CompleteMultipartUpload (see stream.ts for its AbortMultipartUpload).
+ */
 export function writeParams(
   source: ObjectFacts,
   target: TargetLocation,
@@ -41,6 +61,7 @@ export function writeParams(
   Bucket: string;
   Key: string;
   ACL: ObjectCannedACL;
+  ExpectedBucketOwner: string;
 } {
-  return { Bucket: target.bucket, Key: target.key, ACL: TARGET_ACL, ...source.headers };
+  return { Bucket: target.bucket, Key: target.key, ACL: TARGET_ACL, ...source.headers, ...expectOwner(target.owner) };
 }

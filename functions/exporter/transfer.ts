@@ -13,7 +13,10 @@ export interface TransferOptions {
   readonly client: S3Client;
   /** The exact version to transfer, as `resolve` found it (its headers are copied onto the target). */
   readonly source: ObjectFacts;
+  /** Where to write, and the approved account that must own the target bucket: every request there names it. */
   readonly target: TargetLocation;
+  /** The account that must own the source's bucket (the platform's): every read and copy of the source names it. */
+  readonly sourceOwner: string;
   /** `copy` (default): server-side, bytes never pass through this process. `stream`: GetObject into an upload. */
   readonly mode?: TransferMode;
   /** Larger objects are transferred in parts. Default 64 MiB; at most 5 GiB (the largest single CopyObject). */
@@ -116,6 +119,7 @@ export class Transfer {
       client: o.client,
       source: o.source,
       target: o.target,
+      sourceOwner: o.sourceOwner,
       partSize,
       queueSize: o.queueSize ?? DEFAULTS.partConcurrency,
       partAttempts: o.partAttempts ?? 3,

@@ -11,7 +11,7 @@ import { compareObjects } from './verify';
 /** The target before writing: 403 counts as absent, since without s3:ListBucket S3 answers 403 for a missing key. */
 export async function existingTarget(client: S3Client, at: TargetLocation): Promise<ObjectFacts | undefined> {
   try {
-    return await head(client, at.bucket, at.key);
+    return await head(client, at);
   } catch (err) {
     if (isAccessDenied(err)) return undefined;
     throw err;

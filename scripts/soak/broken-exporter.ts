@@ -1,14 +1,28 @@
 import { CreateMultipartUploadCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { makeHandler } from '../../functions/exporter/handler';
+import { createS3Client } from '../../functions/exporter/s3-client';
 
 /**
  * Deliberately broken exporters, to show the soak fails when the exporter breaks its promises (a harness that cannot
  * fail proves nothing). BROKEN_MODE chooses the defect:
  * - `delete-first`: deletes the event's version before exporting it, as a handler that deletes before verifying;
- * - `abandon-upload`: leaves an incomplete multipart upload in the receiver's bucket for every object.
+ * - `abandon-upload`: leaves an incomplete multipart upload in the receiver's bucket for every object;
+ * - `unpinned`: the real exporter, except that its HeadObject requests name no bucket owner (ExpectedBucketOwner).
  * Never deployed: only the soak's own test bundles it.
  */
-const real = makeHandler();
+function unpinnedClient() {
+  const c = createS3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3 });
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'HeadObjectCommand') delete (args.input as { ExpectedBucketOwner?: string }).ExpectedBucketOwner;
+      return next(args);
+    },
+    { step: 'initialize', name: 'unpin' },
+  );
+  return c;
+}
+
+const real = makeHandler(process.env.BROKEN_MODE === 'unpinned' ? { client: unpinnedClient() } : {});
 const client = new S3Client({
   endpoint: process.env.AWS_ENDPOINT_URL_S3,
   forcePathStyle: true,

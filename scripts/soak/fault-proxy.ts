@@ -33,6 +33,13 @@ export interface ProxiedRequest {
   readonly headers: http.IncomingHttpHeaders;
 }
 
+/** An answer in S3's error format that the proxy gives instead of forwarding (`answerInstead`). */
+export interface ErrorReply {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
 /** One injected fault; `request` is the 1-based arrival number of the request it hit. */
 export interface FaultDecision extends Pick<ProxiedRequest, 'method' | 'bucket' | 'key'> {
   readonly request: number;
@@ -62,6 +69,12 @@ export interface FaultProxyOptions {
    * an export, that the receiver already holds those bytes or newer ones.
    */
   readonly beforeForward?: (req: ProxiedRequest) => Promise<void> | undefined;
+  /**
+   * Answers a request with an S3 error instead of forwarding it, for AWS behaviour the local server lacks (e.g.
+   * expected-owner.ts, which emulates S3's bucket owner condition). Asked for every request that would reach S3,
+   * before `beforeForward`; a request it answers is not forwarded, and counts as no write.
+   */
+  readonly answerInstead?: (req: ProxiedRequest) => ErrorReply | undefined;
 }
 
 export type FaultCounts = Readonly<Record<FaultKind, number>> & {
@@ -157,10 +170,12 @@ export class FaultProxy {
     }
     const ex: Exchange = { req, res, target, op: operation(method, target, req.headers), dropAnswer: false };
     const reaching = kind === undefined || kind === 'latency' || kind === 'lostAnswer';
+    const id = `${(this.seed >>> 0).toString(16)}-${request}`.toUpperCase();
+    const reply = reaching ? this.options.answerInstead?.({ method, ...target, headers: req.headers }) : undefined;
+    if (reply) return refuse(ex, reply.status, reply.code, reply.message, id);
     const pending = reaching ? this.options.beforeForward?.({ method, ...target, headers: req.headers }) : undefined;
     if (pending) req.pause();
     const then = (go: () => void) => (pending ? void pending.then(go, go) : go());
-    const id = `${(this.seed >>> 0).toString(16)}-${request}`.toUpperCase();
     switch (kind) {
       case 'slowDown':
         return refuse(ex, 503, 'SlowDown', 'Please reduce your request rate.', id);

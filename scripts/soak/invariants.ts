@@ -16,13 +16,18 @@ export interface Findings {
   readonly incompleteUploads: number;
   /** Progress objects of long transfers still in the export bucket. */
   readonly progressLeft: number;
+  /**
+   * Requests the exporter sent without naming its bucket's owner as the stacks configure it (ExpectedBucketOwner, and
+   * ExpectedSourceBucketOwner on copies), or naming another: on AWS the first would reach a bucket of any account.
+   */
+  readonly unpinned: number;
   /** What each count is about, for a person (at most a few of each kind). */
   readonly problems: readonly string[];
 }
 
 /** The invariants of issue 11, over every key of the workload. */
 export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUpload[]): Promise<Findings> {
-  const problems: string[] = [...world.wrongDeletes.slice(0, 5)];
+  const problems: string[] = [...world.wrongDeletes.slice(0, 5), ...world.unpinned.map((p) => `unpinned: ${p}`)];
   const note = (p: string) => void (problems.length < 40 && problems.push(p));
   let lost = 0;
   let corrupted = 0;
@@ -75,6 +80,7 @@ export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUp
     leftOver,
     incompleteUploads,
     progressLeft,
+    unpinned: world.unpinnedCount,
     problems,
   };
 }

@@ -18,6 +18,7 @@ import {
 } from '../../__tests__/exporter/helpers/local-s3';
 import { receiverStatements } from '../../functions/exporter/permissions';
 import { continuationPrefix } from '../../naming';
+import { ownerProblems, type BucketAccounts } from './expected-owner';
 import type { ProxiedRequest } from './fault-proxy';
 import { functionConfig, type FunctionConfig } from './stack-config';
 import { sha256, SOAK_DATASETS, type PlannedUpload } from './workload';
@@ -33,7 +34,8 @@ export interface KeyHistory {
 /**
  * The soak's platform and receivers on the local server, built as the stacks build them: a versioned export bucket,
  * its unversioned ledger, and one receiving bucket per dataset with exactly the statements `describe` gives receivers.
- * It also remembers what was uploaded, and checks every delete of an export before S3 sees it.
+ * It also remembers what was uploaded, checks every delete of an export before S3 sees it, and checks that every
+ * request names the account its bucket must belong to.
  */
 export class SoakWorld {
   readonly exportBucket: string;
@@ -45,6 +47,14 @@ export class SoakWorld {
   private readonly byVersion = new Map<string, string>();
   /** Deletes made before the receiver held those bytes or newer ones, as found just before S3 got them. */
   readonly wrongDeletes: string[] = [];
+  /** Requests that did not name their bucket's owner as the stacks configure it (at most a few kept, all counted). */
+  readonly unpinned: string[] = [];
+  unpinnedCount = 0;
+  /**
+   * Which account owns each bucket of the run, as the functions are told (PLATFORM_ACCOUNT, each TARGET_BUCKET_OWNER
+   * from its stack): what the proxy's emulation of S3's owner condition takes as the truth.
+   */
+  readonly accounts: BucketAccounts;
 
   private constructor(
     readonly s3: LocalS3,
@@ -58,6 +68,9 @@ export class SoakWorld {
     this.receivers = Object.fromEntries(SOAK_DATASETS.map((d) => [d.name, uniqueName(`soak-${d.name.replace(/_/g, '-')}`)]));
     this.analyst = clientFor(s3, 'exporter');
     this.receiver = clientFor(s3, 'receiver');
+    const platform = functions[0].env.PLATFORM_ACCOUNT;
+    const receiving = functions.map((f): [string, string] => [this.receivers[f.env.DATASET], f.env.TARGET_BUCKET_OWNER]);
+    this.accounts = { ...Object.fromEntries(receiving), [exportBucket]: platform, [this.ledgerBucket]: platform };
   }
 
   /** Synthesizes the fixture stacks for a fresh export bucket, so the rules match the buckets of this run. */
@@ -150,6 +163,14 @@ export class SoakWorld {
       },
       (err: Error) => void this.wrongDeletes.push(`${req.key}: could not check the receiver before a delete: ${err.message}`),
     );
+  }
+
+  /** Every request through the proxy must name the owner of its bucket (and of a copy's source): counted if not. */
+  checkOwner(req: ProxiedRequest): void {
+    const problems = ownerProblems(this.accounts, req);
+    if (problems.length === 0) return;
+    this.unpinnedCount++;
+    if (this.unpinned.length < 5) this.unpinned.push(...problems);
   }
 
   /** Every version and delete marker under a prefix of a bucket (up to the first 1,000 per page, all pages). */

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { makeHandler, type HandlerResult } from '../../../functions/exporter/handler';
 import type { ObjectLog, ProgressLog } from '../../../functions/exporter/log';
-import { Buckets, DATASET, localS3, type LocalS3 } from './local-s3';
+import { ACCOUNTS, Buckets, DATASET, localS3, type LocalS3 } from './local-s3';
 
 export { DATASET } from './local-s3';
 export const MiB = 1024 * 1024;
@@ -24,6 +24,8 @@ export class Harness {
     return {
       DATASET,
       TARGET_BUCKET: this.buckets.receiverBucket,
+      TARGET_BUCKET_OWNER: ACCOUNTS.receiver,
+      PLATFORM_ACCOUNT: ACCOUNTS.platform,
       LEDGER_BUCKET: this.buckets.ledgerBucket,
       AWS_ENDPOINT_URL_S3: this.s3.endpoint,
       EXPORTER_PRINCIPAL: this.s3.exporter.principal,

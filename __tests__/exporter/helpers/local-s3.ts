@@ -30,6 +30,13 @@ export interface LocalS3 {
 /** The dataset every exporter test exports (its keys start with `proj/`). */
 export const DATASET = 'proj';
 
+/**
+ * The accounts the exporter is told own the buckets (PLATFORM_ACCOUNT: the export bucket and the ledger;
+ * TARGET_BUCKET_OWNER: the receiving bucket), with a leading zero that must survive. RGW 16.2 has no accounts and
+ * ignores the owner headers (bucket-owner.s3.test.ts shows both, and emulates S3's check in a proxy).
+ */
+export const ACCOUNTS = Object.freeze({ platform: '111122223333', receiver: '012345678901' });
+
 export const ENV_FILE = path.resolve(__dirname, '../../../.local-s3/env');
 
 /**
