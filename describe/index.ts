@@ -1,22 +1,20 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
 import { pullReaderPolicy } from '../stacks/policies';
-import type { PolicyDocument } from '../stacks/policy-document';
-import {
-  receiverKeyStatement,
-  receiverStatement,
-  receiverStatements,
-  type PolicyStatement,
-} from '../functions/exporter/permissions';
 import {
   alarmTopicName,
   bucketArn,
   deadLetterQueueName,
-  exportPrefix,
   exporterLogGroup,
   exporterRoleArn,
-  pullBucketName,
-  stackIds,
+  exportPrefix,
   type PlatformSettings,
+  type PolicyDocument,
+  type PolicyStatement,
+  pullBucketName,
+  receiverKeyStatement,
+  receiverStatement,
+  receiverStatements,
+  stackIds,
 } from '../naming';
 
 /**

@@ -1,3 +1,5 @@
 export * from './settings';
 export * from './names';
 export { bucketNameProblem } from './bucket-name';
+export * from './policy-document';
+export * from './permissions';

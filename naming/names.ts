@@ -5,9 +5,8 @@ import type { PlatformSettings } from './settings';
  * exporter role; analysts write to the prefix), so they are computed here and nowhere else.
  */
 
-/** IAM role names and Lambda function names share this limit. */
+/** IAM role names and Lambda function names share this limit (the exporter's role and function share its name). */
 export const MAX_ROLE_NAME_LENGTH = 64;
-export const MAX_FUNCTION_NAME_LENGTH = 64;
 
 export const stackIds = {
   exporter: 'exporter',
@@ -44,9 +43,6 @@ export const pullBucketName = (s: PlatformSettings, dataset: string): string =>
   `${s.pullBucketPrefix}${dataset.replace(/_/g, '-')}`;
 
 export const bucketArn = (bucket: string): string => `arn:aws:s3:::${bucket}`;
-
-export const platformUserRoleArn = (s: PlatformSettings, user: string): string =>
-  `arn:aws:iam::${s.account}:role/${user}`;
 
 /** Shared resources of the exporter stack, named from the export bucket so push stacks can derive them. */
 export const artifactBucketName = (s: PlatformSettings): string => `${s.exportBucket}-lambda-code`;

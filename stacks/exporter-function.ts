@@ -9,17 +9,17 @@ import type { LambdaArtifact } from '../packaging/lambda-bundle';
 import {
   artifactBucketName,
   artifactKey,
-  exportPrefix,
   exporterLogGroup,
   exporterName,
   exporterRoleArn,
+  exportPrefix,
   ledgerBucketName,
+  toJson,
 } from '../naming';
 import type { Settings } from '../settings';
 import { keepAddress } from './addresses';
 import { failureAlarm } from './failed-exports';
 import { exporterRolePolicy, serviceTrust } from './policies';
-import { toJson } from './policy-document';
 
 export interface ExporterFunctionProps {
   readonly settings: Settings;

@@ -4,11 +4,10 @@ import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notifica
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import { alarmTopicName, artifactBucketName, artifactKey, ledgerBucketName, stackIds } from '../naming';
+import { alarmTopicName, artifactBucketName, artifactKey, ledgerBucketName, stackIds, toJson } from '../naming';
 import type { Settings } from '../settings';
 import { PlatformStack } from './platform-stack';
 import { alarmTopicPolicy, artifactBucketPolicy, exportBucketPolicy, ledgerBucketPolicy } from './policies';
-import { toJson } from './policy-document';
 import { SecureBucket } from './secure-bucket';
 import type { LambdaArtifact } from '../packaging/lambda-bundle';
 

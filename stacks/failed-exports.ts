@@ -2,10 +2,9 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { alarmTopicArn, deadLetterQueueName, exporterName, type PlatformSettings } from '../naming';
+import { alarmTopicArn, deadLetterQueueName, exporterName, type PlatformSettings, toJson } from '../naming';
 import { keepAddress } from './addresses';
 import { deadLetterQueuePolicy } from './policies';
-import { toJson } from './policy-document';
 
 export interface FailedExportsProps {
   readonly settings: PlatformSettings;

@@ -11,20 +11,24 @@ import {
   ledgerBucketName,
   ledgerPrefix,
   pullBucketName,
-  type PlatformSettings,
-} from '../naming';
-import {
   LEDGER_ACTIONS,
   PROGRESS_ACTIONS,
+  PULL_LIST_ACTIONS,
+  PULL_READ_ACTIONS,
+  PULL_READ_VERSIONS_ACTIONS,
+  PULL_WRITE_ACTIONS,
   SOURCE_BUCKET_ACTIONS,
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
   TARGET_ACTIONS,
   TARGET_BUCKET_ACTIONS,
   TARGET_KEY_ACTIONS,
+  policy,
+  tlsOnly,
   viaS3,
-} from '../functions/exporter/permissions';
-import { policy, tlsOnly, type PolicyDocument } from './policy-document';
+  type PlatformSettings,
+  type PolicyDocument,
+} from '../naming';
 
 /**
  * Every permission the stacks grant, as pure functions of validated datasets and settings. Resources are always the
@@ -131,11 +135,6 @@ export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocum
   );
 }
 
-const PULL_READ = ['s3:GetObject'];
-const PULL_READ_VERSIONS = ['s3:GetObjectVersion'];
-const PULL_WRITE = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
-const PULL_LIST = ['s3:ListBucket', 's3:GetBucketLocation'];
-
 /** A pull bucket's policy: TLS only; the listed external roles read, and write only with `allow_push`. */
 export function pullBucketPolicy(s: PlatformSettings, d: PullDataset): PolicyDocument {
   const bucket = bucketArn(pullBucketName(s, d.name));
@@ -146,11 +145,11 @@ export function pullBucketPolicy(s: PlatformSettings, d: PullDataset): PolicyDoc
       Sid: 'ExternalRead',
       Effect: 'Allow',
       Principal: readers,
-      Action: [...PULL_READ, ...(d.bucket_versioning ? PULL_READ_VERSIONS : [])],
+      Action: [...PULL_READ_ACTIONS, ...(d.bucket_versioning ? PULL_READ_VERSIONS_ACTIONS : [])],
       Resource: `${bucket}/*`,
     },
-    { Sid: 'ExternalList', Effect: 'Allow', Principal: readers, Action: PULL_LIST, Resource: bucket },
-    d.allow_push && { Sid: 'ExternalWrite', Effect: 'Allow', Principal: readers, Action: PULL_WRITE, Resource: `${bucket}/*` },
+    { Sid: 'ExternalList', Effect: 'Allow', Principal: readers, Action: PULL_LIST_ACTIONS, Resource: bucket },
+    d.allow_push && { Sid: 'ExternalWrite', Effect: 'Allow', Principal: readers, Action: PULL_WRITE_ACTIONS, Resource: `${bucket}/*` },
   );
 }
 
@@ -165,18 +164,18 @@ export function pullReaderPolicy(s: PlatformSettings, d: PullDataset): PolicyDoc
   const bucket = bucketArn(pullBucketName(s, d.name));
   const ours = { StringEquals: { 's3:ResourceAccount': s.account } };
   return policy(
-    { Sid: 'ListHubExportsBucket', Effect: 'Allow', Action: PULL_LIST, Resource: bucket, Condition: ours },
+    { Sid: 'ListHubExportsBucket', Effect: 'Allow', Action: PULL_LIST_ACTIONS, Resource: bucket, Condition: ours },
     {
       Sid: 'ReadHubExportsObjects',
       Effect: 'Allow',
-      Action: [...PULL_READ, ...(d.bucket_versioning ? PULL_READ_VERSIONS : [])],
+      Action: [...PULL_READ_ACTIONS, ...(d.bucket_versioning ? PULL_READ_VERSIONS_ACTIONS : [])],
       Resource: `${bucket}/*`,
       Condition: ours,
     },
     d.allow_push && {
       Sid: 'WriteHubExportsObjects',
       Effect: 'Allow',
-      Action: PULL_WRITE,
+      Action: PULL_WRITE_ACTIONS,
       Resource: `${bucket}/*`,
       Condition: ours,
     },
@@ -190,10 +189,10 @@ export function pullUserPolicy(s: PlatformSettings, d: PullDataset): PolicyDocum
     {
       Sid: 'ReadWriteBucket',
       Effect: 'Allow',
-      Action: [...PULL_READ, ...(d.bucket_versioning ? PULL_READ_VERSIONS : []), ...PULL_WRITE],
+      Action: [...PULL_READ_ACTIONS, ...(d.bucket_versioning ? PULL_READ_VERSIONS_ACTIONS : []), ...PULL_WRITE_ACTIONS],
       Resource: `${bucket}/*`,
     },
-    { Sid: 'ListBucket', Effect: 'Allow', Action: PULL_LIST, Resource: bucket },
+    { Sid: 'ListBucket', Effect: 'Allow', Action: PULL_LIST_ACTIONS, Resource: bucket },
   );
 }
 

@@ -1,11 +1,10 @@
 import type { Construct } from 'constructs';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { PullDataset } from '../config/datasets';
-import { pullBucketName, stackIds, userPolicyName } from '../naming';
+import { pullBucketName, stackIds, toJson, userPolicyName } from '../naming';
 import type { Settings } from '../settings';
 import { PlatformStack } from './platform-stack';
 import { pullBucketPolicy, pullUserPolicy } from './policies';
-import { toJson } from './policy-document';
 import { SecureBucket } from './secure-bucket';
 
 /** One pull dataset: its bucket, readable by the external roles it lists, and its users' read/write permission. */

@@ -2,14 +2,13 @@ import type { Construct } from 'constructs';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { PushDataset } from '../config/datasets';
 import type { LambdaArtifact } from '../packaging/lambda-bundle';
-import { stackIds, userPolicyName } from '../naming';
+import { stackIds, toJson, userPolicyName } from '../naming';
 import type { Settings } from '../settings';
 import { ExporterFunction } from './exporter-function';
 import { FailedExports } from './failed-exports';
 import { ObjectCreatedRule } from './object-created-rule';
 import { PlatformStack } from './platform-stack';
 import { pushUserPolicy } from './policies';
-import { toJson } from './policy-document';
 
 /**
  * One push dataset: its exporter, the rule that feeds it objects written under `<name>/`, where failed exports go,

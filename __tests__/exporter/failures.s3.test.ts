@@ -1,5 +1,5 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { receiverStatements } from '../../functions/exporter/permissions';
+import { receiverStatements } from '../../naming';
 import { Transfer } from '../../functions/exporter/transfer';
 import { head } from '../../functions/exporter/resolve';
 import { eventBridgeEvent } from './helpers/events';

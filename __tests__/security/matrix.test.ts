@@ -105,7 +105,7 @@ How to read it:
   bucket policy alone decides: the worst case for us.
 - Receiver buckets (\`receiver-*\`) are in another account. A request needs our exporter role's policy and the
   receiver's bucket policy, modelled as the statements receivers are given (\`receiverStatements()\` in
-  \`functions/exporter/permissions.ts\`: delivery under \`<name>/\`, and clean-up, listing the bucket's incomplete
+  \`naming/permissions.ts\`: delivery under \`<name>/\`, and clean-up, listing the bucket's incomplete
   multipart uploads) for their own exporter role. With "receiver trusts platform account" the receiver also allows
   every principal of our account, so our identity policy alone must refuse; with "receiver pasted only the delivery
   statement" it left out the clean-up statement; with "receiver is the platform account" the bucket belongs to the

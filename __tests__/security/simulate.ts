@@ -5,7 +5,7 @@ import {
   receiverStatements,
   TARGET_ACTIONS,
   TARGET_BUCKET_ACTIONS,
-} from '../../functions/exporter/permissions';
+} from '../../naming';
 import { title, type Cell, type Expect } from './cells';
 import type { Doc, Model } from './model';
 
@@ -51,7 +51,7 @@ function principalOf(m: Model, who: string): Principal {
   throw new Error(`${who}: not a principal the matrix knows (see cells.ts)`);
 }
 
-/** What a receiver's statements are made of (see receiverStatements() in functions/exporter/permissions.ts). */
+/** What a receiver's statements are made of (see receiverStatements() in naming/permissions.ts). */
 type Told = { bucket: string; dataset: string; principal: string };
 
 interface Target {

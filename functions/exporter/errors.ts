@@ -1,12 +1,14 @@
-import { bucketArn, exportPrefix, stackIds } from '../../naming';
-import { s3Url } from './facts';
 import {
+  bucketArn,
+  exportPrefix,
   receiverKeyStatement,
   receiverStatements,
   SOURCE_BUCKET_ACTIONS,
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
-} from './permissions';
+  stackIds,
+} from '../../naming';
+import { s3Url } from './facts';
 import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
 
 /** A failed export, told so that a data engineer knows what to change; the source is always kept. */

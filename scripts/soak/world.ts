@@ -16,8 +16,7 @@ import {
   uniqueName,
   type LocalS3,
 } from '../../__tests__/exporter/helpers/local-s3';
-import { receiverStatements } from '../../functions/exporter/permissions';
-import { continuationPrefix } from '../../naming';
+import { continuationPrefix, receiverStatements } from '../../naming';
 import { ownerProblems, type BucketAccounts } from './expected-owner';
 import type { ProxiedRequest } from './fault-proxy';
 import { functionConfig, type FunctionConfig } from './stack-config';

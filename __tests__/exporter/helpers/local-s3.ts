@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createS3Client } from '../../../functions/exporter/s3-client';
-import { receiverStatements } from '../../../functions/exporter/permissions';
+import { receiverStatements } from '../../../naming';
 import { nextSequencer } from './events';
 
 /** What `npm run s3:start` writes to .local-s3/env. */

@@ -1,8 +1,10 @@
-import { bucketArn, exportPrefix } from '../../naming';
+import { bucketArn, exportPrefix } from './names';
+import type { Statement } from './policy-document';
 
 /**
- * The S3 actions the exporter performs, from one place: the stacks grant them, `describe` prints the receiver's
- * statement, and the exporter's own errors quote it. Changing a list here changes what receivers must allow.
+ * The actions granted, from one place: the stacks grant them, `describe` prints the receiver's statements and the
+ * pull readers' identity policy, and the exporter's own errors quote them. Changing a list here changes what
+ * receivers and readers must allow.
  */
 
 /**
@@ -71,14 +73,8 @@ export const viaS3 = (keyArn: string) => ({
   StringEquals: { 'kms:ViaService': `s3.${keyArn.split(':')[3]}.amazonaws.com` },
 });
 
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: 'Allow';
-  readonly Principal: { readonly AWS: string };
-  readonly Action: readonly string[];
-  readonly Resource: string;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
+/** A statement a receiver pastes into its own bucket or key policy: it names our role as the principal. */
+export type PolicyStatement = Statement & { readonly Principal: { readonly AWS: string }; readonly Resource: string };
 
 /**
  * The statement a receiver adds to its bucket policy so that `principal` (the exporter role of `dataset`) can deliver.
@@ -124,3 +120,17 @@ export function receiverKeyStatement(target: { keyArn: string; principal: string
     Condition: viaS3(target.keyArn),
   };
 }
+
+/** On a pull bucket's objects: what its readers (`pull_arns`) and its platform users read. */
+export const PULL_READ_ACTIONS: readonly string[] = Object.freeze(['s3:GetObject']);
+/** With `bucket_versioning`: reading earlier versions too. */
+export const PULL_READ_VERSIONS_ACTIONS: readonly string[] = Object.freeze(['s3:GetObjectVersion']);
+/** On a pull bucket's objects: writing (its users; its readers only with `allow_push`). */
+export const PULL_WRITE_ACTIONS: readonly string[] = Object.freeze([
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+]);
+/** On a pull bucket itself. */
+export const PULL_LIST_ACTIONS: readonly string[] = Object.freeze(['s3:ListBucket', 's3:GetBucketLocation']);
