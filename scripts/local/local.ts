@@ -12,7 +12,7 @@ import { FaultProxy, NO_FAULTS, type ObservedWrite } from '../soak/fault-proxy';
 import { LambdaSim } from '../soak/lambda-sim';
 import { functionConfig, matches, type FunctionConfig } from '../soak/stack-config';
 import * as setup from './setup';
-import { clock, deadLetterLine, failedAttempt, instructions, writeEnvFiles } from './terminal';
+import { clock, deadLetterLine, failedAttempt, instructions, writeEnvFiles, type LocalPlaces } from './terminal';
 
 /**
  * `npm run local`: one push dataset's exporter running locally as it is deployed. Uploads go through a proxy in
@@ -38,17 +38,7 @@ export interface LocalOptions {
   readonly onLog?: (line: string) => void;
 }
 
-export interface LocalMode {
-  readonly dataset: string;
-  readonly functionName: string;
-  /** The proxy: where analysts upload. */
-  readonly endpoint: string;
-  readonly port: number;
-  readonly exportBucket: string;
-  readonly ledgerBucket: string;
-  readonly receiverBucket: string;
-  readonly analystEnv: string;
-  readonly receiverEnv: string;
+export interface LocalMode extends LocalPlaces {
   /** Stops the simulated function and the proxy; the S3 server and the buckets stay. */
   stop(): Promise<void>;
 }

@@ -3,10 +3,23 @@ import type { PushDataset } from '../../config';
 import type { LocalS3 } from '../../__tests__/exporter/helpers/local-s3';
 import type { DeadLetter, InvocationRecord } from '../soak/lambda-sim';
 import type { FunctionConfig } from '../soak/stack-config';
-import type { LocalMode } from './local';
 import { writeEnvFile } from './setup';
 
 /** What a person sees of `npm run local` besides the function's own log lines. */
+
+/** Where local mode put everything (`LocalMode` is this and a way to stop it). */
+export interface LocalPlaces {
+  readonly dataset: string;
+  readonly functionName: string;
+  /** The proxy: where analysts upload. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly exportBucket: string;
+  readonly ledgerBucket: string;
+  readonly receiverBucket: string;
+  readonly analystEnv: string;
+  readonly receiverEnv: string;
+}
 
 export const clock = (): string => new Date().toISOString().slice(11, 19);
 
@@ -17,7 +30,7 @@ export function failedAttempt(r: InvocationRecord, config: FunctionConfig): stri
   return `${clock()} attempt ${r.attempt} of ${attempts} for ${r.key} failed (${error}); ${next}`;
 }
 
-export function writeEnvFiles(local: LocalMode, s3: LocalS3): void {
+export function writeEnvFiles(local: LocalPlaces, s3: LocalS3): void {
   const analyst = 'npm run local: the platform\'s analyst (the local "exporter" user), uploading through the proxy';
   writeEnvFile(local.analystEnv, analyst, s3.exporter, s3.region, local.endpoint);
   const receiver = 'npm run local: the receiving account (the local "receiver" user), straight to the S3 server';
@@ -29,7 +42,7 @@ const shown = (file: string) => {
   return relative.startsWith('..') ? file : relative;
 };
 
-export function instructions(l: LocalMode, d: PushDataset, s3: LocalS3): string[] {
+export function instructions(l: LocalPlaces, d: PushDataset, s3: LocalS3): string[] {
   const upload = `s3://${l.exportBucket}/${l.dataset}/`;
   const delivered = `s3://${l.receiverBucket}/${l.dataset}/`;
   const as = (file: string) => `set -a; . ${shown(file)}; set +a`;
