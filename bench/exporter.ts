@@ -19,7 +19,6 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { unzipSync } from 'fflate';
 import { DEFAULTS } from '../functions/exporter/config';
-import { HAND_OVER_MARGIN_MS } from '../functions/exporter/handler';
 import { bundleLambda } from '../packaging/lambda-bundle';
 import { createS3Client } from '../functions/exporter/s3-client';
 import { eventBridgeEvent } from '../__tests__/exporter/helpers/events';
@@ -252,8 +251,8 @@ async function main() {
       );
     }
     const copyRate = mib / median(times.get('exporter copy')!);
-    // A copy stops starting parts when HAND_OVER_MARGIN_MS are left of Lambda's 900 s.
-    const usable = 900 - HAND_OVER_MARGIN_MS / 1000;
+    // A copy stops starting parts when DEFAULTS.handOverMarginMs are left of Lambda's 900 s.
+    const usable = 900 - DEFAULTS.handOverMarginMs / 1000;
     console.log(
       `  at the copy rate, one invocation (${usable} s of Lambda's 900 s) moves about ${(
         (copyRate * usable) /

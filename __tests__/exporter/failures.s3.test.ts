@@ -155,7 +155,7 @@ describeWithS3('failures keep the source and leave nothing half-written', (h) =>
       target: { bucket: buckets.receiverBucket, key, owner: ACCOUNTS.receiver },
       multipartThresholdBytes: 5 * MiB,
       partSizeBytes: 5 * MiB,
-      queueSize: 2,
+      partConcurrency: 2,
     });
     await expect(transfer.done()).rejects.toMatchObject({ name: 'AbortError', message: 'stopped by the test' });
     client.destroy();

@@ -1,6 +1,6 @@
 import { GiB, MAX_OBJECT_BYTES, MiB } from '../../functions/exporter/limits';
 import { choosePartSize, planParts, TooLargeError } from '../../functions/exporter/plan';
-import { streamQueueSize } from '../../functions/exporter/stream';
+import { streamPartConcurrency } from '../../functions/exporter/stream';
 
 describe('part size', () => {
   test('the preferred size when the object fits in 10,000 parts of it', () => {
@@ -45,8 +45,8 @@ describe('parts', () => {
 
 describe('streaming memory', () => {
   test('the queue shrinks so part size × (queue + 2) stays within half the memory', () => {
-    expect(streamQueueSize(64 * MiB, 16, 1024 * MiB)).toBe(6);
-    expect(streamQueueSize(5 * GiB, 16, 10 * GiB)).toBe(1);
-    expect(streamQueueSize(64 * MiB, 4)).toBe(4);
+    expect(streamPartConcurrency(64 * MiB, 16, 1024 * MiB)).toBe(6);
+    expect(streamPartConcurrency(5 * GiB, 16, 10 * GiB)).toBe(1);
+    expect(streamPartConcurrency(64 * MiB, 4)).toBe(4);
   });
 });

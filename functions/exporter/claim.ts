@@ -6,16 +6,7 @@ import { NO_RECORD, readLedger, updateLedger, type LedgerLocation, type LedgerSt
 import { isAccessDenied, isNotFound, sleep, withRetries } from './retry';
 import { expectOwner } from './owners';
 import { targetUpload, type TargetLocation } from './target-params';
-
-/** How far apart Lambda's clock and S3's `Initiated` may be, when telling an orphan upload from one being created. */
-const CLOCK_SKEW_MS = 5_000;
-
-/**
- * A claim that could not renew itself for this share of its time to live stops its own transfer: others take it for
- * dead once the whole time has passed, and a write of ours must not land after they have written. What is left of
- * the time to live is the room for a request already sent (a fraction of the default 30 s on any network).
- */
-const FENCE_SHARE = 0.6;
+import { DEFAULTS } from './defaults';
 
 export interface ClaimOptions {
   readonly client: S3Client;
@@ -127,7 +118,7 @@ export class KeyClaim {
   private startBeating(): void {
     const every = Math.max(10, Math.floor(this.o.ttlMs / 6));
     this.timer = setInterval(() => {
-      if (Date.now() - this.renewed > this.o.ttlMs * FENCE_SHARE) this.lose('could not be renewed in time');
+      if (Date.now() - this.renewed > this.o.ttlMs * DEFAULTS.fenceShare) this.lose('could not be renewed in time');
       else void this.beat().catch(() => undefined);
     }, every);
     this.timer.unref?.();
@@ -210,7 +201,7 @@ export class KeyClaim {
         .map((u) => ({ uploadId: u.UploadId!, ...(u.Initiated && { initiated: u.Initiated }) }));
       if (open.length === 0) return undefined;
       const record = await readLedger(client, this.o.ledger);
-      for (const u of ledger.orphans(open, record, Date.now(), this.o.ttlMs, CLOCK_SKEW_MS)) await this.abortUpload(u.uploadId);
+      for (const u of ledger.orphans(open, record, Date.now(), this.o.ttlMs, DEFAULTS.clockSkewMs)) await this.abortUpload(u.uploadId);
       return undefined;
     } catch (err) {
       if (!isAccessDenied(err)) throw err;
@@ -228,7 +219,7 @@ export class KeyClaim {
   private async abortUpload(uploadId: string): Promise<void> {
     const upload = targetUpload(this.o.target, uploadId);
     const abort = () => this.o.client.send(new AbortMultipartUploadCommand(upload));
-    await withRetries(abort, { attempts: 3 }).catch((err) => {
+    await withRetries(abort, { attempts: DEFAULTS.partAttempts }).catch((err) => {
       if (!isNotFound(err)) throw err;
     });
   }

@@ -1,7 +1,9 @@
 import { bucketNameProblem } from '../../naming';
-import { GiB, MAX_PART_BYTES, MAX_SINGLE_REQUEST_BYTES, MiB, MIN_PART_BYTES } from './limits';
+import { DEFAULTS, type TransferMode } from './defaults';
+import { GiB, MAX_PART_BYTES, MAX_SINGLE_REQUEST_BYTES, MIN_PART_BYTES } from './limits';
 
-export type TransferMode = 'copy' | 'stream';
+export { DEFAULTS, type TransferMode };
+
 
 /** Everything the exporter reads from its environment, checked once, typed. */
 export interface ExporterConfig {
@@ -44,15 +46,6 @@ export interface ExporterConfig {
   readonly targetKeyArn?: string;
 }
 
-export const DEFAULTS = Object.freeze({
-  keepFiles: false,
-  transferMode: 'copy' as TransferMode,
-  multipartThresholdBytes: 64 * MiB,
-  partSizeBytes: 64 * MiB,
-  partConcurrency: 16,
-  progressLogIntervalMs: 30_000,
-  claimTtlMs: 30_000,
-});
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -11,7 +11,6 @@ import {
   failed,
   finishExport,
   finishUnwritten,
-  HAND_OVER_HOLD_MS,
   moveObject,
   transferOptions,
   type MoveContext,
@@ -25,6 +24,7 @@ import { targetUpload } from './target-params';
 import { Transfer, type TransferResult } from './transfer';
 import { verificationProblem } from './verify';
 import { existingTarget, NothingToWrite, writeGuard } from './write-guard';
+import { DEFAULTS } from './defaults';
 
 /** Whether the event is for a progress object of this dataset's exporter rather than for an upload. */
 export const isContinuation = (dataset: string, event: ObjectCreated): boolean =>
@@ -34,7 +34,7 @@ type At = ProgressVersion;
 
 /** The upload can never be completed (the source is gone, or nothing is to be written): abort it, drop the progress. */
 async function abandon(ctx: MoveContext, progress: Progress, at: At, claim?: KeyClaim): Promise<void> {
-  await abortUpload(ctx.client, targetUpload(progress.target, progress.uploadId), 3, new Error('abandoned'));
+  await abortUpload(ctx.client, targetUpload(progress.target, progress.uploadId), DEFAULTS.partAttempts, new Error('abandoned'));
   await claim?.release();
   await deleteProgress(ctx.client, at);
 }
@@ -149,7 +149,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       return outcome;
     }
     if (transferred.handedOver) {
-      await claim.handOver(Date.now() + HAND_OVER_HOLD_MS);
+      await claim.handOver(Date.now() + DEFAULTS.handOverHoldMs);
       const next = { ...progress, completed: transferred.handedOver.completed, invocations: progress.invocations + 1 };
       await saveProgress(client, config, next, at);
       return record.emit('continuing');
@@ -165,7 +165,7 @@ export async function continueMove(ctx: MoveContext, event: ObjectCreated): Prom
       kept = '';
     } else {
       // Kept for the retry: the claim must outlive the wait for it, or others would take the upload for an orphan.
-      await claim?.handOver(Date.now() + HAND_OVER_HOLD_MS).catch(() => undefined);
+      await claim?.handOver(Date.now() + DEFAULTS.handOverHoldMs).catch(() => undefined);
     }
     throw failed(ctx, record, phase.current, err, kept);
   }

@@ -7,6 +7,7 @@ import { stdoutLogger, type Logger, type Outcome } from './log';
 import { continueMove, isContinuation } from './continuation';
 import { moveObject } from './move';
 import { createS3Client } from './s3-client';
+import { DEFAULTS } from './defaults';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,19 +24,12 @@ export interface HandlerResult {
   readonly ignored: readonly string[];
 }
 
-/** Stop this long before Lambda's limit, leaving time to abort a multipart upload and log. */
-const DEADLINE_MARGIN_MS = 30_000;
-/**
- * A multipart copy or stream stops starting parts when this little time is left (at most half of what there was at
- * the start), so the parts in flight end and the progress is saved well before the hard stop above.
- */
-export const HAND_OVER_MARGIN_MS = 150_000;
 
 /** True once the invocation should hand a long copy over to the next one; undefined outside Lambda. */
 function handOverCheck(context?: Partial<Context>): (() => boolean) | undefined {
   const remaining = context?.getRemainingTimeInMillis?.bind(context);
   if (!remaining) return undefined;
-  const below = Math.min(HAND_OVER_MARGIN_MS, remaining() / 2);
+  const below = Math.min(DEFAULTS.handOverMarginMs, remaining() / 2);
   return () => remaining() < below;
 }
 
@@ -50,7 +44,7 @@ function deadline(context?: Partial<Context>): { signal?: AbortSignal; clear: ()
   const remaining = context?.getRemainingTimeInMillis?.();
   if (remaining === undefined) return { clear: () => undefined };
   const controller = new AbortController();
-  const ms = Math.max(0, remaining - Math.min(DEADLINE_MARGIN_MS, remaining / 10));
+  const ms = Math.max(0, remaining - Math.min(DEFAULTS.deadlineMarginMs, remaining / 10));
   const timer = setTimeout(() => {
     const err = new Error(
       `stopped ${Math.round((remaining - ms) / 1000)} s before the function's time limit ` +

@@ -5,11 +5,10 @@ import { ExportError } from './errors';
 import { EMPTY_RECORD, type Decision, type KeyRecord } from './ledger';
 import { expectOwner, type OwnedBucket } from './owners';
 import { errorCode, httpStatus, isNotFound, sleep } from './retry';
+import { DEFAULTS } from './defaults';
 
 const FORMAT = 'hub-exports/ledger/1';
 
-/** How many times a conditional write is tried when other invocations keep changing the record first. */
-const MAX_CONFLICTS = 40;
 
 /**
  * One key's record in the ledger bucket (unversioned, so conditional writes are exact; no events, so no invocations),
@@ -96,7 +95,7 @@ export async function updateLedger<T>(
       );
       return { ...decision, state: { record: decision.record, ...(out.ETag && { etag: out.ETag.replace(/"/g, '') }) } };
     } catch (err) {
-      if (!isConflict(err) || attempt >= MAX_CONFLICTS) throw err;
+      if (!isConflict(err) || attempt >= DEFAULTS.ledgerMaxConflicts) throw err;
       if (attempt > 1) await sleep(Math.random() * Math.min(1000, 20 * 2 ** Math.min(attempt, 6)), signal);
       state = await read(client, at, signal);
     }

@@ -18,6 +18,7 @@ import type { TargetLocation } from './target-params';
 import { Transfer, type TransferOptions, type TransferResult } from './transfer';
 import { provenByWrite, verificationProblem } from './verify';
 import { NothingToWrite, writeGuard } from './write-guard';
+import { DEFAULTS } from './defaults';
 
 export interface MoveContext {
   readonly client: S3Client;
@@ -34,12 +35,6 @@ export interface MoveContext {
   /** Until when (ms since the epoch) this invocation may wait for another export's write of the same key. */
   readonly waitUntil?: number;
 }
-
-/**
- * A handed-over transfer's claim stays alive this long without heartbeats: Lambda keeps retrying an event for up to
- * six hours (the stack's maximum event age), so the continuation comes within it or from the dead-letter queue.
- */
-export const HAND_OVER_HOLD_MS = 6.5 * 3600_000;
 
 /** Receivers find each file under the path the analyst wrote, dataset prefix included. One rule, in one place. */
 export const targetKey = (sourceKey: string): string => sourceKey;
@@ -61,7 +56,7 @@ export function transferOptions(
   | 'mode'
   | 'multipartThresholdBytes'
   | 'partSizeBytes'
-  | 'queueSize'
+  | 'partConcurrency'
   | 'memoryBytes'
   | 'abortSignal'
   | 'handOver'
@@ -73,7 +68,7 @@ export function transferOptions(
     mode: config.transferMode,
     multipartThresholdBytes: config.multipartThresholdBytes,
     partSizeBytes: config.partSizeBytes,
-    queueSize: config.partConcurrency,
+    partConcurrency: config.partConcurrency,
     ...(ctx.memoryBytes !== undefined && { memoryBytes: ctx.memoryBytes }),
     ...(ctx.abortSignal && { abortSignal: ctx.abortSignal }),
     ...(ctx.handOver && { handOver: ctx.handOver }),
@@ -286,7 +281,7 @@ async function deliver(
     throw err;
   }
   if (transferred.handedOver) {
-    await claim.handOver(Date.now() + HAND_OVER_HOLD_MS);
+    await claim.handOver(Date.now() + DEFAULTS.handOverHoldMs);
     await saveProgress(client, config, {
       source: src,
       target,

@@ -18,7 +18,7 @@ export interface StrategyContext {
   /** The account that must own the source's bucket (PLATFORM_ACCOUNT), named on every read and copy of the source. */
   readonly sourceOwner: string;
   readonly partSize: number;
-  readonly queueSize: number;
+  readonly partConcurrency: number;
   readonly partAttempts: number;
   /** Aborting cancels requests in flight; the multipart upload is then aborted too (unless resumed, see below). */
   readonly signal: AbortSignal;
@@ -103,7 +103,7 @@ export type PartWriter = (part: Part, upload: TargetUpload, signal: AbortSignal)
 
 /**
  * CreateMultipartUpload with the source's headers (parts carry bytes only), `writePart` for each byte range of the
- * exact version with at most `queueSize` in flight, CompleteMultipartUpload. Any failure aborts the upload so no
+ * exact version with at most `partConcurrency` in flight, CompleteMultipartUpload. Any failure aborts the upload so no
  * incomplete upload is left in the receiver's bucket (where its storage would be billed to them); an upload carried
  * over from earlier invocations is kept instead, for the retry to continue.
  */
@@ -111,7 +111,7 @@ export async function writeMultipart(
   ctx: StrategyContext,
   strategy: 'multipart-copy' | 'stream',
   writePart: PartWriter,
-  queueSize = ctx.queueSize,
+  partConcurrency = ctx.partConcurrency,
 ): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
   const parts = planParts(source.size, ctx.partSize);
@@ -124,7 +124,7 @@ export async function writeMultipart(
   try {
     await forEachBounded(
       parts.filter((part) => !completed[part.partNumber - 1]),
-      queueSize,
+      partConcurrency,
       async (part) => {
         started++;
         const r = await withRetries(() => writePart(part, upload, signal), { attempts: ctx.partAttempts, signal });

@@ -1,3 +1,4 @@
+import { DEFAULTS } from './defaults';
 /** What S3 and the network say about a failed request, however the SDK shaped the error. */
 export function errorCode(err: unknown): string {
   const e = err as { name?: string; Code?: string; code?: string } | undefined;
@@ -40,7 +41,7 @@ export interface RetryOptions {
   /** Tries in all, the first included. */
   readonly attempts: number;
   readonly signal?: AbortSignal;
-  /** Base delay; doubled each try, with full jitter. */
+  /** Base delay; doubled each try, with full jitter. Default DEFAULTS.retryBaseDelayMs. */
   readonly baseDelayMs?: number;
 }
 
@@ -66,13 +67,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * throttling spell), so one bad minute does not cost a multi-gigabyte transfer.
  */
 export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const base = options.baseDelayMs ?? 250;
+  const base = options.baseDelayMs ?? DEFAULTS.retryBaseDelayMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (attempt >= options.attempts || options.signal?.aborted || !isTransient(err)) throw err;
-      await sleep(Math.random() * Math.min(20_000, base * 2 ** attempt), options.signal);
+      await sleep(Math.random() * Math.min(DEFAULTS.retryMaxDelayMs, base * 2 ** attempt), options.signal);
     }
   }
 }

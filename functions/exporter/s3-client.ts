@@ -1,5 +1,6 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ExporterConfig } from './config';
+import { DEFAULTS } from './defaults';
 
 /**
  * The exporter's S3 client. Checksums only where S3 requires them: RGW (the local test server) rejects the SDK's
@@ -11,11 +12,10 @@ export function createS3Client(config: Pick<ExporterConfig, 'endpoint'>, overrid
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     retryMode: 'adaptive',
-    maxAttempts: 8,
-    // Parts in flight share the client's sockets; the default of 50 would queue a wide multipart copy.
+    maxAttempts: DEFAULTS.sdkMaxAttempts,
     requestHandler: {
-      httpAgent: { keepAlive: true, maxSockets: 128 },
-      httpsAgent: { keepAlive: true, maxSockets: 128 },
+      httpAgent: { keepAlive: true, maxSockets: DEFAULTS.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: DEFAULTS.maxSockets },
     },
     ...(config.endpoint !== undefined && { endpoint: config.endpoint, forcePathStyle: true }),
     ...overrides,

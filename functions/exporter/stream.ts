@@ -31,9 +31,9 @@ const singlePutChecksum = (source: ObjectFacts): { ChecksumAlgorithm?: ChecksumA
  * How many parts may be in flight when streaming. lib-storage holds each in memory, plus the part being filled and,
  * briefly, its concatenated copy; the queue shrinks for large parts so all that stays within half of `memoryBytes`.
  */
-export function streamQueueSize(partSize: number, queueSize: number, memoryBytes?: number): number {
-  if (memoryBytes === undefined) return queueSize;
-  return Math.max(1, Math.min(queueSize, Math.floor(memoryBytes / 2 / partSize) - 2));
+export function streamPartConcurrency(partSize: number, partConcurrency: number, memoryBytes?: number): number {
+  if (memoryBytes === undefined) return partConcurrency;
+  return Math.max(1, Math.min(partConcurrency, Math.floor(memoryBytes / 2 / partSize) - 2));
 }
 
 type StreamContext = StrategyContext & { memoryBytes?: number };
@@ -92,7 +92,7 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
       ContentLength: source.size,
     },
     partSize: ctx.partSize,
-    queueSize: streamQueueSize(ctx.partSize, ctx.queueSize, ctx.memoryBytes),
+    queueSize: streamPartConcurrency(ctx.partSize, ctx.partConcurrency, ctx.memoryBytes),
     // Kept for a hand-over; on failure this function aborts it itself (below). That is also why the abort names the
     // target's owner: lib-storage's own AbortMultipartUpload takes only Bucket, Key and UploadId from the params
     // (lib-storage 3.1175), and with leavePartsOnError it never sends it. The watching client refuses, unsent, any
@@ -238,5 +238,5 @@ function streamMissingParts(ctx: StreamContext): Promise<StrategyResult> {
     );
     return out;
   };
-  return writeMultipart(ctx, 'stream', streamPart, streamQueueSize(ctx.partSize, ctx.queueSize, ctx.memoryBytes));
+  return writeMultipart(ctx, 'stream', streamPart, streamPartConcurrency(ctx.partSize, ctx.partConcurrency, ctx.memoryBytes));
 }

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
-import { DEFAULTS, type TransferMode } from './config';
+import { DEFAULTS, type TransferMode } from './defaults';
 import { copyMultipart, copyObject } from './copy';
 import type { StrategyResult, UploadProgress } from './multipart';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
@@ -24,7 +24,7 @@ export interface TransferOptions {
   /** Preferred part size, raised when needed to stay within 10,000 parts. Default 64 MiB. */
   readonly partSizeBytes?: number;
   /** Parts in flight at once. Default 16; streaming may use fewer to stay within `memoryBytes`. */
-  readonly queueSize?: number;
+  readonly partConcurrency?: number;
   /** Tries per request for throttling, 5xx and dropped connections, on top of the SDK's own retries. Default 3. */
   readonly partAttempts?: number;
   /** Streaming keeps its buffers within half of this (a Lambda's memory). Default: no limit. */
@@ -86,7 +86,7 @@ export class Transfer {
 
   constructor(private readonly options: TransferOptions) {
     // Each request in flight and each retry wait listens to the signal; Node warns past 10 by default.
-    setMaxListeners(4 * (options.queueSize ?? DEFAULTS.partConcurrency) + 16, this.controller.signal);
+    setMaxListeners(4 * (options.partConcurrency ?? DEFAULTS.partConcurrency) + 16, this.controller.signal);
     const external = options.abortSignal;
     if (external?.aborted) this.controller.abort(external.reason);
     external?.addEventListener('abort', () => this.controller.abort(external.reason), { once: true });
@@ -121,8 +121,8 @@ export class Transfer {
       target: o.target,
       sourceOwner: o.sourceOwner,
       partSize,
-      queueSize: o.queueSize ?? DEFAULTS.partConcurrency,
-      partAttempts: o.partAttempts ?? 3,
+      partConcurrency: o.partConcurrency ?? DEFAULTS.partConcurrency,
+      partAttempts: o.partAttempts ?? DEFAULTS.partAttempts,
       signal: this.controller.signal,
       partDone: (bytes: number) => this.partDone(bytes),
       ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
