@@ -1,5 +1,6 @@
 import { bucketNameProblem } from '../../naming';
 import { DEFAULTS, type TransferMode } from './defaults';
+import { ConfigError } from './errors';
 import { GiB, MAX_PART_BYTES, MAX_SINGLE_REQUEST_BYTES, MIN_PART_BYTES } from './limits';
 
 export { DEFAULTS, type TransferMode };
@@ -47,16 +48,7 @@ export interface ExporterConfig {
 }
 
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(
-      `The exporter is misconfigured (its Lambda environment is set by the push dataset's stack):\n- ${problems.join(
-        '\n- ',
-      )}`,
-    );
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -11,6 +11,54 @@ import {
 import { s3Url } from './facts';
 import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
 
+/**
+ * The exporter's errors. Each class names itself (its `name` is what `errorCode` and the logs see) and carries its
+ * data; messages are composed once, in the constructor or in `explain`, with the original kept as `cause`.
+ */
+
+/** `Transfer.abort()` was called: `done()` rejects with this (the same name as the SDK's own aborted requests). */
+export class AbortError extends Error {
+  override name = 'AbortError';
+}
+
+/** The invocation stopped a transfer short of Lambda's time limit. */
+export class DeadlineError extends Error {
+  override name = 'DeadlineError';
+  constructor(
+    /** How long before the limit it stopped, and how long the invocation had when it started. */
+    readonly marginMs: number,
+    readonly remainingAtStartMs: number,
+  ) {
+    super(
+      `stopped ${Math.round(marginMs / 1000)} s before the function's time limit ` +
+        `(${Math.round(remainingAtStartMs / 1000)} s were left when it started): the transfer did not finish in time ` +
+        '(a part still being written at the hand-over) and stopped; a multipart upload this invocation began was ' +
+        'aborted, one carried over was kept. See "Large objects" in docs/exporter.md',
+    );
+  }
+}
+
+/** The function's environment is wrong: every problem at once (the stack sets it, so the stack needs fixing). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      "The exporter is misconfigured (its Lambda environment is set by the push dataset's stack):\n- " +
+        problems.join('\n- '),
+    );
+  }
+}
+
+/** The invocation's event is not one the exporter understands. */
+export class EventError extends Error {
+  override name = 'EventError';
+}
+
+/** An object larger than S3 can hold in one multipart upload. */
+export class TooLargeError extends Error {
+  override name = 'TooLargeError';
+}
+
 /** A failed export, told so that a data engineer knows what to change; the source is always kept. */
 export class ExportError extends Error {
   override name = 'ExportError';
@@ -40,6 +88,8 @@ export interface ErrorContext {
   readonly platformAccount: string;
   /** The receiver's KMS key the dataset names (`kms_key_arn`), if any. */
   readonly targetKeyArn?: string;
+  /** Said last, after what happened and what to do (for example what became of a carried-over upload). */
+  readonly note?: string;
 }
 
 const list = (actions: readonly string[]) => actions.join(', ');
@@ -134,10 +184,14 @@ const PHASE_WORDS: Record<Phase, string> = {
 
 /** Wraps any failure of one object's export in an ExportError whose message says what happened and what to do. */
 export function explain(err: unknown, c: ErrorContext): ExportError {
-  if (err instanceof ExportError) return err;
+  const note = c.note ?? '';
+  if (err instanceof ExportError) {
+    if (note === '') return err;
+    return new ExportError(`${err.message}${note}`, err.code, { cause: err.cause, abandonUpload: err.abandonUpload });
+  }
   const what = `Export of ${s3Url(c.source)} to s3://${c.targetBucket} failed while ${PHASE_WORDS[c.phase]}`;
   const kept = c.phase === 'delete-source' ? 'The copy is verified; the source was not deleted' : 'The source was kept';
-  return new ExportError(`${what}: ${advice(err, c)} ${kept}; the event will be retried.`, errorCode(err), {
+  return new ExportError(`${what}: ${advice(err, c)} ${kept}; the event will be retried.${note}`, errorCode(err), {
     cause: err,
   });
 }

@@ -1,4 +1,5 @@
 import type { S3EventRecord, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import { EventError } from './errors';
 import { unquote } from './facts';
 
 /** One object the event says was created, as the event states it; `resolve` finds the real key. */
@@ -25,9 +26,7 @@ export interface ParsedEvent {
   readonly ignored: readonly string[];
 }
 
-export class EventError extends Error {
-  override name = 'EventError';
-}
+export { EventError };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

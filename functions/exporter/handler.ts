@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_SETTINGS, exporterRoleArn } from '../../naming';
 import { loadConfig, type ExporterConfig } from './config';
+import { DeadlineError } from './errors';
 import { parseEvent } from './event';
 import { stdoutLogger, type Logger, type Outcome } from './log';
 import { continueMove, isContinuation } from './continuation';
@@ -46,14 +47,7 @@ function deadline(context?: Partial<Context>): { signal?: AbortSignal; clear: ()
   const controller = new AbortController();
   const ms = Math.max(0, remaining - Math.min(DEFAULTS.deadlineMarginMs, remaining / 10));
   const timer = setTimeout(() => {
-    const err = new Error(
-      `stopped ${Math.round((remaining - ms) / 1000)} s before the function's time limit ` +
-        `(${Math.round(remaining / 1000)} s were left when it started): the transfer did not finish in time ` +
-        '(a part still being written at the hand-over) and stopped; a multipart upload this invocation began was ' +
-        'aborted, one carried over was kept. See "Large objects" in docs/exporter.md',
-    );
-    err.name = 'DeadlineError';
-    controller.abort(err);
+    controller.abort(new DeadlineError(remaining - ms, remaining));
   }, ms);
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }

@@ -196,8 +196,8 @@ export function failed(ctx: MoveContext, record: ExportRecord, phase: Phase, err
     targetBucketOwner: config.targetBucketOwner,
     platformAccount: config.platformAccount,
     ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
+    note,
   });
-  e.message += note;
   record.emit('failed', e.message);
   return e;
 }

@@ -5,6 +5,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { ExportError } from './errors';
 import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject } from './facts';
 import { planParts, type Part } from './plan';
 import { errorCode, withRetries } from './retry';
@@ -161,7 +162,7 @@ export async function writeMultipart(
     return { strategy, parts: parts.length, ...(out && { written: writtenObject(out) }) };
   } catch (err) {
     // An upload carried over from earlier invocations holds their work: its retry continues it (see continuation.ts).
-    if (!ctx.resume || (err as { abandonUpload?: boolean }).abandonUpload === true) {
+    if (!ctx.resume || (err instanceof ExportError && err.abandonUpload)) {
       await abortUpload(client, upload, ctx.partAttempts, err);
     }
     throw err;

@@ -1,3 +1,4 @@
+import { TooLargeError } from './errors';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MiB, MIN_PART_BYTES } from './limits';
 
 /** One byte range of a multipart transfer; `first` and `last` are inclusive, as in an HTTP Range header. */
@@ -7,9 +8,7 @@ export interface Part {
   readonly last: number;
 }
 
-export class TooLargeError extends Error {
-  override name = 'TooLargeError';
-}
+export { TooLargeError };
 
 /**
  * The preferred part size, raised (to whole MiB) when the object would otherwise need more than 10,000 parts, and

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
 import { DEFAULTS, type TransferMode } from './defaults';
 import { copyMultipart, copyObject } from './copy';
+import { AbortError } from './errors';
 import type { StrategyResult, UploadProgress } from './multipart';
 import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
 import { MAX_SINGLE_REQUEST_BYTES } from './limits';
@@ -161,8 +162,6 @@ export class Transfer {
   }
 
   abort(reason?: string): void {
-    const err = new Error(reason ?? 'Transfer aborted');
-    err.name = 'AbortError';
-    this.controller.abort(err);
+    this.controller.abort(new AbortError(reason ?? 'Transfer aborted'));
   }
 }
