@@ -6,15 +6,9 @@ import type { ObjectCreated } from './event';
 import type { Outcome } from './log';
 import { abortUpload } from './multipart';
 import { expectOwner } from './owners';
-import {
-  claimOptions,
-  failed,
-  finishExport,
-  finishUnwritten,
-  moveObject,
-  transferOptions,
-  type MoveContext,
-} from './move';
+import { claimOptions, failed, transferOptions, type MoveContext } from './context';
+import { finishExport, finishUnwritten } from './finish';
+import { moveObject } from './move';
 import { partCount } from './plan';
 import { deleteProgress, loadProgress, saveProgress, type Progress, type ProgressVersion } from './progress';
 import { ExportRecord } from './record';

@@ -1,0 +1,114 @@
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { KeyClaim } from './claim';
+import { claimOptions, type MoveContext } from './context';
+import { ExportError, type Phase } from './errors';
+import { s3Url, type ObjectFacts } from './facts';
+import { compareSequencers, forget } from './ledger';
+import { readLedger, updateLedger } from './ledger-store';
+import type { Outcome } from './log';
+import { expectOwner } from './owners';
+import type { ExportRecord } from './record';
+import { head } from './resolve';
+import type { TargetLocation } from './target-params';
+import { provenByWrite, verificationProblem } from './verify';
+
+/**
+ * The end of one object's export, after its transfer or once nothing is left to write: verify, record the delivery,
+ * delete the exported version and the older ones that waited for it (unless keep_files).
+ */
+
+/** Deletes exactly the exported version (the export bucket is `owner`'s); a newer upload is never touched. */
+export async function deleteSource(client: S3Client, owner: string, facts: ObjectFacts): Promise<void> {
+  if (!facts.versionId) {
+    throw new ExportError(
+      `${s3Url(facts)} was copied and verified but not deleted: the event names no version, so a delete could ` +
+        'remove a newer upload. The export bucket must have versioning enabled.',
+      'NoVersion',
+    );
+  }
+  await deleteVersion(client, owner, facts, facts.versionId);
+}
+
+/** Deletes one exact version of the source's key; one that is gone already is fine. */
+async function deleteVersion(
+  client: S3Client,
+  owner: string,
+  at: { bucket: string; key: string },
+  versionId: string,
+): Promise<void> {
+  await client.send(
+    new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: versionId, ...expectOwner(owner) }),
+  );
+}
+
+/**
+ * After the transfer: verify the target (from S3's answer to the write when it proves the copy, else HeadObject),
+ * record the delivery in the ledger, then (unless keep_files) delete the older versions that waited for it and the
+ * exported version itself. The delivery is recorded before the delete: a late event for an older upload must find
+ * it. `phase` follows along for the error message.
+ */
+export async function finishExport(
+  ctx: MoveContext,
+  src: ObjectFacts,
+  target: TargetLocation,
+  record: ExportRecord,
+  phase: { current: Phase },
+  claim: KeyClaim,
+): Promise<Outcome> {
+  phase.current = 'verify';
+  const written = record.transfer?.written;
+  let targetEtag = written?.etag;
+  if (!provenByWrite(src, written)) {
+    const now = await head(ctx.client, target);
+    const problem = verificationProblem(src, now);
+    if (problem) {
+      throw new ExportError(
+        `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
+          'The source was kept; the event will be retried.',
+        'VerificationFailed',
+      );
+    }
+    targetEtag = now?.etag;
+  }
+  phase.current = 'delete-source';
+  const older = await claim.commit(targetEtag);
+  if (!ctx.config.keepFiles) {
+    const owner = ctx.config.platformAccount;
+    for (const v of older) await deleteVersion(ctx.client, owner, src, v.versionId);
+    await claim.forget(older);
+    await deleteSource(ctx.client, owner, src);
+  }
+  const multipart = record.transfer !== undefined && record.transfer.strategy !== 'copy-object';
+  const warning = multipart ? await claim.sweep() : undefined;
+  const copied = record.transfer !== undefined && !record.transfer.skipped;
+  const outcome = copied ? (ctx.config.keepFiles ? 'copied' : 'moved') : 'already_there';
+  return record.emit(outcome, warning);
+}
+
+/**
+ * Older versions that waited for a delivery the ledger now records, deleted (again) and forgotten: the delivery's
+ * own invocation may have stopped between recording it and deleting them, and its retry then finds it delivered.
+ */
+async function settleWaiting(ctx: MoveContext, src: ObjectFacts): Promise<void> {
+  const { ledger } = claimOptions(ctx, src.key);
+  const { delivered, waiting } = await readLedger(ctx.client, ledger);
+  const older = delivered ? waiting.filter((w) => compareSequencers(w.sequencer, delivered.sequencer) < 0) : [];
+  for (const v of older) await deleteVersion(ctx.client, ctx.config.platformAccount, src, v.versionId);
+  if (older.length) await updateLedger(ctx.client, ledger, (r) => forget(r, older));
+}
+
+/** The claim found nothing to write: a newer upload was delivered (this one is not), or this one was already. */
+export async function finishUnwritten(
+  ctx: MoveContext,
+  src: ObjectFacts,
+  record: ExportRecord,
+  phase: { current: Phase },
+  why: 'superseded' | 'delivered',
+): Promise<Outcome> {
+  phase.current = 'delete-source';
+  if (!ctx.config.keepFiles) {
+    await settleWaiting(ctx, src);
+    await deleteSource(ctx.client, ctx.config.platformAccount, src);
+  }
+  return why === 'delivered' ? record.emit('already_there') : record.emit('superseded', 'a newer upload was delivered first');
+}
