@@ -122,18 +122,21 @@ async function removeBucket(client: S3Client, Bucket: string): Promise<void> {
     return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].filter((v) => v.Key === key).length;
   };
   /** Arrived with the same bytes, and no version of it is left in the export bucket. */
-  const moved = async (key: string, digest: string) => {
-    const receiver = clientFrom(local!.receiverEnv);
-    await eventually(`${key} at the receiver`, async () => (await received(receiver, key)) === digest);
-    await eventually(`${key} gone from the export bucket`, async () => (await versionsLeft(key)) === 0);
-    receiver.destroy();
-  };
   const outcomes = (key: string) =>
     logs
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { key?: string; outcome?: string })
       .filter((l) => l.key === key)
       .map((l) => l.outcome);
+  // The function deletes the source before it logs its outcome, and the line then travels from the worker process:
+  // wait for the line too, or a busy machine reads the log before it arrives.
+  const moved = async (key: string, digest: string) => {
+    const receiver = clientFrom(local!.receiverEnv);
+    await eventually(`${key} at the receiver`, async () => (await received(receiver, key)) === digest);
+    await eventually(`${key} gone from the export bucket`, async () => (await versionsLeft(key)) === 0);
+    await eventually(`the outcome of ${key} logged`, async () => outcomes(key).length > 0);
+    receiver.destroy();
+  };
 
   test('listens on the free port it reports and writes env files for the analyst and the receiver', () => {
     expect(local!.port).toBeGreaterThan(0);
