@@ -1,10 +1,10 @@
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { ExportError } from './errors';
 import * as ledger from './ledger';
 import { NO_RECORD, readLedger, updateLedger, type LedgerLocation, type LedgerState } from './ledger-store';
+import { uploadsAt } from './multipart';
 import { isAccessDenied, isNotFound, sleep, withRetries } from './retry';
-import { expectOwner } from './owners';
 import { targetUpload, type TargetLocation } from './target-params';
 import { DEFAULTS } from './defaults';
 
@@ -193,12 +193,7 @@ export class KeyClaim {
   async sweep(): Promise<string | undefined> {
     const { client, target } = this.o;
     try {
-      const out = await client.send(
-        new ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: target.key, ...expectOwner(target.owner) }),
-      );
-      const open = (out.Uploads ?? [])
-        .filter((u) => u.Key === target.key && u.UploadId)
-        .map((u) => ({ uploadId: u.UploadId!, ...(u.Initiated && { initiated: u.Initiated }) }));
+      const open = await uploadsAt(client, target);
       if (open.length === 0) return undefined;
       const record = await readLedger(client, this.o.ledger);
       for (const u of ledger.orphans(open, record, Date.now(), this.o.ttlMs, DEFAULTS.clockSkewMs)) await this.abortUpload(u.uploadId);

@@ -1,11 +1,9 @@
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { continuationPrefix } from '../../naming';
 import { KeyClaim } from './claim';
 import { ExportError, type Phase } from './errors';
 import type { ObjectCreated } from './event';
 import type { Outcome } from './log';
-import { abortUpload } from './multipart';
-import { expectOwner } from './owners';
+import { abortUpload, uploadsAt } from './multipart';
 import { claimOptions, failed, transferOptions, type MoveContext } from './context';
 import { finishExport, finishUnwritten } from './finish';
 import { moveObject } from './move';
@@ -38,12 +36,8 @@ async function abandon(ctx: MoveContext, progress: Progress, at: At, claim?: Key
  * 403 without a code, so a failure is checked against the list. Without the permission to list, it cannot tell.
  */
 async function uploadOpen(ctx: MoveContext, progress: Progress): Promise<boolean> {
-  const { bucket, key, owner } = progress.target;
   try {
-    const out = await ctx.client.send(
-      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, ...expectOwner(owner) }),
-    );
-    return (out.Uploads ?? []).some((u) => u.UploadId === progress.uploadId);
+    return (await uploadsAt(ctx.client, progress.target)).some((u) => u.uploadId === progress.uploadId);
   } catch {
     return true;
   }

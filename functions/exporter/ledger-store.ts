@@ -9,7 +9,6 @@ import { DEFAULTS } from './defaults';
 
 const FORMAT = 'hub-exports/ledger/1';
 
-
 /**
  * One key's record in the ledger bucket (unversioned, so conditional writes are exact; no events, so no invocations),
  * which the platform's account (`owner`) must own.

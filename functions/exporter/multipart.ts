@@ -2,11 +2,13 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ExportError } from './errors';
 import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject } from './facts';
+import { expectOwner } from './owners';
 import { planParts, type Part } from './plan';
 import { errorCode, withRetries } from './retry';
 import { multipartChecksum, targetUpload, writeParams, type TargetLocation, type TargetUpload } from './target-params';
@@ -183,6 +185,19 @@ async function createUpload(ctx: StrategyContext): Promise<string> {
     throw err;
   }
   return out.UploadId;
+}
+
+/** The incomplete multipart uploads at exactly the target's key (ListMultipartUploads, naming the bucket's owner). */
+export async function uploadsAt(
+  client: S3Client,
+  target: TargetLocation,
+): Promise<{ readonly uploadId: string; readonly initiated?: Date }[]> {
+  const out = await client.send(
+    new ListMultipartUploadsCommand({ Bucket: target.bucket, Prefix: target.key, ...expectOwner(target.owner) }),
+  );
+  return (out.Uploads ?? [])
+    .filter((u) => u.Key === target.key && u.UploadId)
+    .map((u) => ({ uploadId: u.UploadId!, ...(u.Initiated && { initiated: u.Initiated }) }));
 }
 
 /** Aborts without a signal (the transfer's may be the reason we are here); a failed abort is told, not hidden. */
