@@ -139,8 +139,8 @@ describe.each([
       Resource: 'arn:aws:s3:::mojap-hub-exports',
       Condition: { StringLike: { 's3:prefix': [`${name}/*`, `.exporter-state/${name}/*`] } },
     });
-    expect(bySid.KeepProgress).toEqual({
-      Sid: 'KeepProgress',
+    expect(bySid.KeepHandovers).toEqual({
+      Sid: 'KeepHandovers',
       Effect: 'Allow',
       Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:DeleteObjectVersion'],
       Resource: `arn:aws:s3:::mojap-hub-exports/.exporter-state/${name}/*`,

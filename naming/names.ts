@@ -18,11 +18,12 @@ export const stackIds = {
 export const exportPrefix = (dataset: string): string => `${dataset}/`;
 
 /**
- * Where a push dataset's exporter keeps a long copy's or stream's progress between invocations, in the export bucket.
+ * Where a push dataset's exporter keeps the handover of a copy or stream too long for one invocation, in the export
+ * bucket (the value predates the word and is kept: running transfers' handovers live there).
  * Dataset names start with a letter, so this is inside no dataset's prefix: users cannot write it, and the exporter
  * tells its events from uploads by the prefix alone.
  */
-export const continuationPrefix = (dataset: string): string => `.exporter-state/${dataset}/`;
+export const handoverPrefix = (dataset: string): string => `.exporter-state/${dataset}/`;
 
 /**
  * The exporter's memory of each key (which upload it last delivered, who is working on it): an unversioned bucket,

@@ -40,11 +40,11 @@ export const LEDGER_ACTIONS: readonly string[] = Object.freeze(['s3:GetObject', 
 export const SOURCE_OBJECT_ACTIONS: readonly string[] = Object.freeze(['s3:GetObject', 's3:GetObjectVersion']);
 
 /**
- * On `arn:aws:s3:::<export bucket>/<continuationPrefix(dataset)>*`: a multipart copy or stream too long for one
- * invocation writes its progress there, the next invocation reads that exact version, and each deletes the
- * version it started from (progress.ts).
+ * On `arn:aws:s3:::<export bucket>/<handoverPrefix(dataset)>*`: a multipart copy or stream too long for one
+ * invocation writes its handover there, the next invocation reads that exact version, and each deletes the
+ * version it started from (functions/exporter/handover.ts).
  */
-export const PROGRESS_ACTIONS: readonly string[] = Object.freeze([
+export const HANDOVER_ACTIONS: readonly string[] = Object.freeze([
   's3:PutObject',
   's3:GetObject',
   's3:GetObjectVersion',

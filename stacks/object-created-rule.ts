@@ -3,7 +3,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { continuationPrefix, exportPrefix, exporterName, type PlatformSettings } from '../naming';
+import { handoverPrefix, exportPrefix, exporterName, type PlatformSettings } from '../naming';
 import { keepAddress } from './addresses';
 
 export interface ObjectCreatedRuleProps {
@@ -16,7 +16,7 @@ export interface ObjectCreatedRuleProps {
 
 /**
  * The EventBridge rule that feeds a push dataset's exporter every object created under `<name>/` of the export
- * bucket (and under its continuation prefix), its target, and the permission for EventBridge to invoke it.
+ * bucket (and under its handover prefix), its target, and the permission for EventBridge to invoke it.
  */
 export class ObjectCreatedRule extends Construct {
   constructor(scope: Construct, id: string, props: ObjectCreatedRuleProps) {
@@ -31,8 +31,8 @@ export class ObjectCreatedRule extends Construct {
         detail: {
           bucket: { name: [s.exportBucket] },
           // The trailing slash keeps dataset `proj` from receiving `proj_2/…`. A transfer too long for one invocation
-          // writes its progress under the continuation prefix, and that write invokes the next one.
-          object: { key: [{ prefix: exportPrefix(props.dataset) }, { prefix: continuationPrefix(props.dataset) }] },
+          // writes its handover under the handover prefix, and that write invokes the next one.
+          object: { key: [{ prefix: exportPrefix(props.dataset) }, { prefix: handoverPrefix(props.dataset) }] },
         },
       }),
     }));

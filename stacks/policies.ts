@@ -3,7 +3,7 @@ import {
   alarmTopicArn,
   artifactBucketName,
   bucketArn,
-  continuationPrefix,
+  handoverPrefix,
   deadLetterQueueArn,
   eventRuleArn,
   exportPrefix,
@@ -12,7 +12,7 @@ import {
   ledgerPrefix,
   pullBucketName,
   LEDGER_ACTIONS,
-  PROGRESS_ACTIONS,
+  HANDOVER_ACTIONS,
   PULL_LIST_ACTIONS,
   PULL_READ_ACTIONS,
   PULL_READ_VERSIONS_ACTIONS,
@@ -40,12 +40,12 @@ export const serviceTrust = (service: string): PolicyDocument =>
 
 /**
  * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
- * receiver's KMS key when it has one); keep a long copy's progress; log; fail.
+ * receiver's KMS key when it has one); keep a long copy's handover; log; fail.
  */
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
-  const progress = continuationPrefix(d.name);
+  const handovers = handoverPrefix(d.name);
   const ledger = bucketArn(ledgerBucketName(s));
   // The approved receiving account: a bucket of that name in any other account (names are reused once deleted),
   // ours included, is out of reach. The rules refuse bucket_owner = the platform's account.
@@ -63,13 +63,13 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Effect: 'Allow',
       Action: SOURCE_BUCKET_ACTIONS,
       Resource: source,
-      Condition: { StringLike: { 's3:prefix': [`${prefix}*`, `${progress}*`] } },
+      Condition: { StringLike: { 's3:prefix': [`${prefix}*`, `${handovers}*`] } },
     },
     {
-      Sid: 'KeepProgress',
+      Sid: 'KeepHandovers',
       Effect: 'Allow',
-      Action: PROGRESS_ACTIONS,
-      Resource: `${source}/${progress}*`,
+      Action: HANDOVER_ACTIONS,
+      Resource: `${source}/${handovers}*`,
     },
     { Sid: 'KeepLedger', Effect: 'Allow', Action: LEDGER_ACTIONS, Resource: `${ledger}/${ledgerPrefix(d.name)}*` },
     {

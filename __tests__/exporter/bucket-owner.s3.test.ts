@@ -1,6 +1,6 @@
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { IncomingHttpHeaders } from 'node:http';
-import { TARGET_ACL } from '../../functions/exporter/target-params';
+import { TARGET_ACL } from '../../functions/exporter/transfer/requests';
 import { operationOf, ownerProblems } from '../../scripts/soak/expected-owner';
 import type { ProxiedRequest } from '../../scripts/soak/fault-proxy';
 import { eventBridgeEvent } from './helpers/events';
@@ -56,7 +56,7 @@ async function recordEveryPath(h: () => Harness, wire: OwnerProxy, kinds: Record
     await scenario(name, async () => {
       const uploaded = await buckets.upload(`proj/owner/${name.replace(/\W+/g, '-')}.bin`, bytesOf(SIZE));
       const first = await runIn(via, eventBridgeEvent(buckets.exportBucket, uploaded), invocation(via, 2), env);
-      expect(first.logs.map((l) => l.outcome)).toEqual(['continuing']);
+      expect(first.logs.map((l) => l.outcome)).toEqual(['handed_over']);
       const next = await runIn(via, (await progressOf(h(), uploaded)).event, invocation(via), env);
       expect(next.logs.map((l) => l.outcome)).toEqual(['moved']);
     });

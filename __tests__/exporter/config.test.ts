@@ -1,4 +1,6 @@
-import { ConfigError, DEFAULTS, loadConfig } from '../../functions/exporter/config';
+import { loadConfig } from '../../functions/exporter/config';
+import { DEFAULTS } from '../../functions/exporter/defaults';
+import { ConfigError } from '../../functions/exporter/errors';
 
 const base = {
   DATASET: 'proj',

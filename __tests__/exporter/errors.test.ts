@@ -1,5 +1,5 @@
-import { explain } from '../../functions/exporter/errors';
-import { isTransient, withRetries } from '../../functions/exporter/retry';
+import { isTransient, withRetries } from '../../functions/exporter/errors';
+import { explain } from '../../functions/exporter/explain';
 
 const s3Error = (name: string, status: number, message = 'denied') =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });

@@ -1,4 +1,5 @@
-import { EventError, formDecode, keyCandidates, parseEvent } from '../../functions/exporter/event';
+import { EventError } from '../../functions/exporter/errors';
+import { formDecode, keyCandidates, parseEvent } from '../../functions/exporter/event';
 import { eventBridgeEvent, formEncode, s3RecordsEvent } from './helpers/events';
 
 const object = { key: 'proj/a b+c.csv', size: 12, etag: '0123abcd', versionId: 'v1', sequencer: '00617F08299329D189' };

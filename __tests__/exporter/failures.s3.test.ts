@@ -1,7 +1,7 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { receiverStatements } from '../../naming';
-import { Transfer } from '../../functions/exporter/transfer';
-import { head } from '../../functions/exporter/resolve';
+import { Transfer } from '../../functions/exporter/transfer/transfer';
+import { head } from '../../functions/exporter/event';
 import { eventBridgeEvent } from './helpers/events';
 import { DATASET, describeWithS3, Harness, MiB } from './helpers/harness';
 import { ACCOUNTS, Buckets, bytesOf, clientFor, sha256 } from './helpers/local-s3';

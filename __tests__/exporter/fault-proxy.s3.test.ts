@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { once } from 'node:events';
 import * as http from 'node:http';
-import { createS3Client } from '../../functions/exporter/s3-client';
+import { createS3Client } from '../../functions/exporter/config';
 import {
   DEFAULT_RATES,
   FaultProxy,

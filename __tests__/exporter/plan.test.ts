@@ -1,6 +1,7 @@
-import { GiB, MAX_OBJECT_BYTES, MiB } from '../../functions/exporter/limits';
-import { choosePartSize, planParts, TooLargeError } from '../../functions/exporter/plan';
-import { streamPartConcurrency } from '../../functions/exporter/stream';
+import { GiB, MAX_OBJECT_BYTES, MiB } from '../../functions/exporter/defaults';
+import { TooLargeError } from '../../functions/exporter/errors';
+import { choosePartSize, planParts } from '../../functions/exporter/transfer/parts';
+import { streamPartConcurrency } from '../../functions/exporter/transfer/stream';
 
 describe('part size', () => {
   test('the preferred size when the object fits in 10,000 parts of it', () => {

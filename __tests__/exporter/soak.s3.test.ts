@@ -39,7 +39,7 @@ suite('soak: the exporter under faults', () => {
     expect(r.delivery.duplicates).toBeGreaterThan(0);
     expect(r.delivery.late).toBeGreaterThan(0);
     expect(r.delivery.crashes).toBeGreaterThan(0);
-    expect(r.outcomes.continuing ?? 0).toBeGreaterThan(0);
+    expect(r.outcomes.handed_over ?? 0).toBeGreaterThan(0);
     expect(r.outcomes.superseded ?? 0).toBeGreaterThan(0);
   }, 12 * MINUTES);
 

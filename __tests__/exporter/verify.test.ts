@@ -1,9 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { checksumOf, factsFromHead, writtenObject, type ObjectFacts } from '../../functions/exporter/facts';
-import { GiB, MiB } from '../../functions/exporter/limits';
-import { copySource, multipartChecksum } from '../../functions/exporter/target-params';
-import { Transfer } from '../../functions/exporter/transfer';
-import { compareObjects, provenByWrite, verificationProblem } from '../../functions/exporter/verify';
+import { GiB, MiB } from '../../functions/exporter/defaults';
+import {
+  checksumOf,
+  compareObjects,
+  factsFromHead,
+  provenByWrite,
+  verificationProblem,
+  writtenObject,
+  type ObjectFacts,
+} from '../../functions/exporter/object';
+import { copySource, multipartChecksum } from '../../functions/exporter/transfer/requests';
+import { Transfer } from '../../functions/exporter/transfer/transfer';
 
 const facts = (size: number, extra: Partial<ObjectFacts> = {}): ObjectFacts => ({
   bucket: 'b',

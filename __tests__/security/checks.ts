@@ -1,4 +1,4 @@
-import { continuationPrefix, exportPrefix, ledgerBucketName, ledgerPrefix, type PlatformSettings } from '../../naming';
+import { handoverPrefix, exportPrefix, ledgerBucketName, ledgerPrefix, type PlatformSettings } from '../../naming';
 import { list, type Doc, type LifecycleRule, type Model, type Stmt } from './model';
 
 /**
@@ -191,7 +191,7 @@ export function routingProblems(m: Model, settings: PlatformSettings): string[] 
     const out: string[] = [];
     const prefix = exportPrefix(fn.env.DATASET);
     // Every exporter also hears its own progress objects (functions/exporter/progress.ts).
-    const progress = continuationPrefix(fn.env.DATASET);
+    const progress = handoverPrefix(fn.env.DATASET);
     const prefixes = [prefix, progress];
     if (JSON.stringify(p.detail?.bucket?.name) !== JSON.stringify([exportBucket]))
       out.push(`${at}: does not match only bucket ${exportBucket}`);

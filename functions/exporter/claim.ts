@@ -1,12 +1,13 @@
 import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { ExportError } from './errors';
+import { DEFAULTS } from './defaults';
+import { ExportError, isAccessDenied, isNotFound, NothingToWrite, sleep, withRetries } from './errors';
+import { existingTarget } from './event';
 import * as ledger from './ledger';
 import { NO_RECORD, readLedger, updateLedger, type LedgerLocation, type LedgerState } from './ledger-store';
-import { uploadsAt } from './multipart';
-import { isAccessDenied, isNotFound, sleep, withRetries } from './retry';
-import { targetUpload, type TargetLocation } from './target-params';
-import { DEFAULTS } from './defaults';
+import type { ObjectFacts } from './object';
+import { uploadsAt } from './transfer/multipart';
+import { targetUpload, type TargetLocation } from './transfer/requests';
 
 export interface ClaimOptions {
   readonly client: S3Client;
@@ -66,6 +67,20 @@ export class KeyClaim {
     // Held since it was entered: nobody else can have delivered meanwhile, as that takes the write too.
     if (this.beforeWrite) return 'go';
     return this.take(true);
+  }
+
+  /**
+   * The check just before the write that makes the object appear at the target (a Transfer's `beforeWrite`): this
+   * claim takes the key's write (waiting for any other writer), and the target, looked at only now that nobody else
+   * of ours can write it, must be one `targetDecision` lets us overwrite.
+   */
+  guard(source: ObjectFacts, keepFiles: boolean): () => Promise<'write' | 'skip'> {
+    const { client, target } = this.o;
+    return async () => {
+      const entry = await this.write();
+      if (entry !== 'go') throw new NothingToWrite(entry, target);
+      return ledger.targetDecision(source, await existingTarget(client, target), this.beforeWrite!, keepFiles);
+    };
   }
 
   private async take(write: boolean): Promise<Exclude<ledger.Entry, 'wait' | 'conflict'>> {
@@ -196,7 +211,8 @@ export class KeyClaim {
       const open = await uploadsAt(client, target);
       if (open.length === 0) return undefined;
       const record = await readLedger(client, this.o.ledger);
-      for (const u of ledger.orphans(open, record, Date.now(), this.o.ttlMs, DEFAULTS.clockSkewMs)) await this.abortUpload(u.uploadId);
+      for (const u of ledger.orphans(open, record, Date.now(), this.o.ttlMs, DEFAULTS.clockSkewMs))
+        await this.abortUpload(u.uploadId);
       return undefined;
     } catch (err) {
       if (!isAccessDenied(err)) throw err;

@@ -1,10 +1,7 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { bucketNameProblem } from '../../naming';
-import { DEFAULTS, type TransferMode } from './defaults';
+import { DEFAULTS, type TransferMode, GiB, MAX_PART_BYTES, MAX_SINGLE_REQUEST_BYTES, MIN_PART_BYTES } from './defaults';
 import { ConfigError } from './errors';
-import { GiB, MAX_PART_BYTES, MAX_SINGLE_REQUEST_BYTES, MIN_PART_BYTES } from './limits';
-
-export { DEFAULTS, type TransferMode };
-
 
 /** Everything the exporter reads from its environment, checked once, typed. */
 export interface ExporterConfig {
@@ -46,9 +43,6 @@ export interface ExporterConfig {
   /** TARGET_KMS_KEY_ARN: the receiver's KMS key (dataset field `kms_key_arn`); named in AccessDenied messages. */
   readonly targetKeyArn?: string;
 }
-
-
-export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -149,4 +143,24 @@ export function loadConfig(env: Env): ExporterConfig {
     ...(text('EXPORTER_PRINCIPAL') !== undefined && { principal: text('EXPORTER_PRINCIPAL') }),
     ...(targetKeyArn !== undefined && { targetKeyArn }),
   };
+}
+
+/**
+ * The exporter's S3 client. Checksums only where S3 requires them: RGW (the local test server) rejects the SDK's
+ * default streamed aws-chunked bodies, and the exporter compares S3's own stored checksums instead. Adaptive retries
+ * slow the client down under 503 SlowDown rather than hammering a hot prefix.
+ */
+export function createS3Client(config: Pick<ExporterConfig, 'endpoint'>, overrides: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    retryMode: 'adaptive',
+    maxAttempts: DEFAULTS.sdkMaxAttempts,
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: DEFAULTS.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: DEFAULTS.maxSockets },
+    },
+    ...(config.endpoint !== undefined && { endpoint: config.endpoint, forcePathStyle: true }),
+    ...overrides,
+  });
 }

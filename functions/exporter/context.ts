@@ -1,18 +1,19 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClaimOptions } from './claim';
 import type { ExporterConfig } from './config';
-import { explain, type ExportError, type Phase } from './errors';
+import { stepOf, type ExportError } from './errors';
+import { explain } from './explain';
 import type { Logger } from './log';
-import type { ExportRecord } from './record';
-import type { TargetLocation } from './target-params';
-import type { TransferOptions } from './transfer';
+import type { ExportLog } from './log';
+import type { TargetLocation } from './transfer/requests';
+import type { TransferOptions } from './transfer/transfer';
 
 /**
- * What every step of one object's export shares (the first invocation's and a continuation's alike): the client,
+ * What every step of one object's export shares (the first invocation's and a handed-over one's alike): the client,
  * the configuration, where the object goes, the options of its transfer and claim, and how a failure is told.
  */
 
-export interface MoveContext {
+export interface ExportContext {
   readonly client: S3Client;
   readonly config: ExporterConfig;
   /** The ARN receivers name in their bucket policy (the exporter role); quoted in AccessDenied messages. */
@@ -40,7 +41,7 @@ export const targetOf = (config: ExporterConfig, sourceKey: string): TargetLocat
 
 /** The options every transfer of this function shares: client, sizes, concurrency, memory, deadline. */
 export function transferOptions(
-  ctx: MoveContext,
+  ctx: ExportContext,
 ): Pick<
   TransferOptions,
   | 'client'
@@ -68,7 +69,7 @@ export function transferOptions(
 }
 
 /** Where this key's claims and deliveries are kept, and how long a silent claim lives. */
-export function claimOptions(ctx: MoveContext, sourceKey: string): ClaimOptions {
+export function claimOptions(ctx: ExportContext, sourceKey: string): ClaimOptions {
   const { client, config } = ctx;
   return {
     client,
@@ -80,20 +81,24 @@ export function claimOptions(ctx: MoveContext, sourceKey: string): ClaimOptions 
   };
 }
 
-/** Wraps a failure in an ExportError that says what to do (plus `note`), logs it, and returns it to throw. */
-export function failed(ctx: MoveContext, record: ExportRecord, phase: Phase, err: unknown, note = ''): ExportError {
+/**
+ * Wraps a failure in an ExportError that says what to do (worded by the step that raised it, plus `note`), logs it,
+ * and returns it to throw.
+ */
+export function failed(ctx: ExportContext, log: ExportLog, err: unknown, note = ''): ExportError {
   const { config } = ctx;
-  const e = explain(err, {
+  const { phase, failure } = stepOf(err);
+  const e = explain(failure, {
     phase,
     dataset: config.dataset,
     principal: ctx.principal,
-    source: record.source,
+    source: log.source,
     targetBucket: config.targetBucket,
     targetBucketOwner: config.targetBucketOwner,
     platformAccount: config.platformAccount,
     ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
     note,
   });
-  record.emit('failed', e.message);
+  log.emit('failed', e.message);
   return e;
 }

@@ -1,15 +1,4 @@
-import {
-  bucketArn,
-  exportPrefix,
-  receiverKeyStatement,
-  receiverStatements,
-  SOURCE_BUCKET_ACTIONS,
-  SOURCE_DELETE_ACTIONS,
-  SOURCE_OBJECT_ACTIONS,
-  stackIds,
-} from '../../naming';
-import { s3Url } from './facts';
-import { errorCode, isAbort, isAccessDenied, isNotFound } from './retry';
+import { DEFAULTS } from './defaults';
 
 /**
  * The exporter's errors. Each class names itself (its `name` is what `errorCode` and the logs see) and carries its
@@ -74,124 +63,151 @@ export class ExportError extends Error {
   readonly abandonUpload: boolean;
 }
 
-export type Phase = 'read-source' | 'write-target' | 'verify' | 'delete-source';
-
-export interface ErrorContext {
-  readonly phase: Phase;
-  readonly dataset: string;
-  readonly principal: string;
-  readonly source: { bucket: string; key: string; versionId?: string };
-  readonly targetBucket: string;
-  /** The approved account that must own the target bucket (TARGET_BUCKET_OWNER): every request there names it. */
-  readonly targetBucketOwner: string;
-  /** The account that must own the export bucket and the ledger (PLATFORM_ACCOUNT): every request there names it. */
-  readonly platformAccount: string;
-  /** The receiver's KMS key the dataset names (`kms_key_arn`), if any. */
-  readonly targetKeyArn?: string;
-  /** Said last, after what happened and what to do (for example what became of a carried-over upload). */
-  readonly note?: string;
-}
-
-const list = (actions: readonly string[]) => actions.join(', ');
-
 /**
- * A receiving bucket that encrypts with its own KMS key refuses a writer that may not use the key: both the dataset
- * (our side of the grant) and the key's policy (theirs) must name it. KMS names the key in its message.
+ * A transfer failed, and aborting its multipart upload failed too: the upload stays in the receiver's bucket until
+ * their lifecycle rule removes it. Classified as its cause (`reason`), which is what stopped the transfer; `explain`
+ * adds `note` to the message it composes.
  */
-function keyAdvice(message: string, c: ErrorContext): string {
-  const used = message.match(/arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+/)?.[0];
-  const keyArn = used ?? c.targetKeyArn ?? 'arn:aws:kms:<region>:<account>:key/<id>';
-  const statement = JSON.stringify(receiverKeyStatement({ keyArn, principal: c.principal }));
-  const file = `push_datasets/${c.dataset}.yaml`;
-  const ours =
-    c.targetKeyArn === undefined
-      ? `Add "kms_key_arn: ${keyArn}" to ${file} and deploy the ${stackIds.push(c.dataset)} stack. `
-      : used !== undefined && used !== c.targetKeyArn
-      ? `${file} names ${c.targetKeyArn}, but the bucket uses ${used}: correct "kms_key_arn:" and deploy. `
-      : '';
-  return (
-    `s3://${c.targetBucket} encrypts with the KMS key ${keyArn}, which ${c.principal} may not use. ` +
-    `${ours}The receiving account must add this statement to that key's policy:\n${statement}`
-  );
-}
-
-/**
- * The receiver refused us. S3 gives the same 403 AccessDenied for a bucket policy without our statement and for a
- * bucket that another account than the approved one owns (every request names that one: ExpectedBucketOwner), so
- * the message tells both, and what to do about each. A write that was refused wrote nothing.
- */
-function targetAdvice(code: string, c: ErrorContext): string {
-  const statements = receiverStatements({ bucket: c.targetBucket, dataset: c.dataset, principal: c.principal })
-    .map((s) => JSON.stringify(s))
-    .join('\n');
-  const policy = (who: string) =>
-    `${who} must add these statements to that bucket's policy:\n${statements}\n` +
-    'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
-    'and that no explicit Deny or SCP applies.';
-  const refused = `s3://${c.targetBucket} refused ${c.principal} (${code}).`;
-  if (c.phase !== 'write-target') return `${refused} ${policy('The receiving account')}`;
-  return (
-    `${refused} Either the receiving account has not allowed the exporter, or the bucket may no longer be in the ` +
-    `approved account ${c.targetBucketOwner}: every request names that account, and S3 refuses a bucket of that ` +
-    'name in any other account with this same AccessDenied (bucket names are reused after deletion). If the ' +
-    "receiver moved or re-created the bucket in another account, the dataset's bucket_owner in " +
-    `push_datasets/${c.dataset}.yaml must be updated in a reviewed pull request; the exporter delivers nowhere ` +
-    `else. ${policy('Otherwise the receiving account')} Nothing was written to s3://${c.targetBucket}.`
-  );
-}
-
-/** Our own side refused us: the role's policy, or (for an export bucket of another account) PLATFORM_ACCOUNT. */
-function sourceAdvice(code: string, kms: boolean, c: ErrorContext): string {
-  const actions = c.phase === 'delete-source' ? SOURCE_DELETE_ACTIONS : SOURCE_OBJECT_ACTIONS;
-  const bucket = bucketArn(c.source.bucket);
-  return (
-    `${c.principal} may not ${c.phase === 'delete-source' ? 'delete' : 'read'} it (${code}). Its IAM policy needs ` +
-    `${list(actions)} on ${bucket}/${exportPrefix(c.dataset)}* and ${list(SOURCE_BUCKET_ACTIONS)} on ${bucket}` +
-    `${kms ? ", and kms:Decrypt on the bucket's key" : ''}: deploy the ${stackIds.push(c.dataset)} stack again. ` +
-    `(Every request names the platform account ${c.platformAccount} as the bucket's owner; S3 gives the same ` +
-    'AccessDenied if another account owns it.)'
-  );
-}
-
-function advice(err: unknown, c: ErrorContext): string {
-  const code = errorCode(err);
-  const message = String((err as Error)?.message);
-  const kms = /kms/i.test(message);
-  const atTarget = c.phase === 'write-target' || c.phase === 'verify';
-  if (isAccessDenied(err) && atTarget && kms) return keyAdvice(message, c);
-  if (isAccessDenied(err) && atTarget) return targetAdvice(code, c);
-  if (isAccessDenied(err)) return sourceAdvice(code, kms, c);
-  if (code === 'NoSuchBucket') {
-    const file = `push_datasets/${c.dataset}.yaml`;
-    return `the receiving bucket s3://${c.targetBucket} does not exist: check "bucket:" in ${file}.`;
+export class UploadLeftError extends Error {
+  override name = 'UploadLeftError';
+  readonly note: string;
+  constructor(
+    readonly upload: { readonly Bucket?: string; readonly Key?: string; readonly UploadId?: string },
+    readonly abortError: unknown,
+    cause: unknown,
+  ) {
+    const note =
+      `Aborting multipart upload ${upload.UploadId} of s3://${upload.Bucket}/${upload.Key} failed too ` +
+      `(${messageOf(abortError)}); a lifecycle rule AbortIncompleteMultipartUpload removes it.`;
+    super(`${messageOf(cause)}. ${note}`, { cause });
+    this.note = note;
   }
-  if (isNotFound(err) && c.phase === 'write-target') {
-    return (
-      `the copy did not find the source version although HeadObject did (${code}); if this repeats, the S3 ` +
-      'endpoint is decoding the copy source differently from AWS.'
+}
+
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The failure itself, seen through an `UploadLeftError`: what classification and `instanceof` checks look at. */
+export const reason = (err: unknown): unknown => (err instanceof UploadLeftError ? err.cause : err);
+
+/** Thrown by the guard when the claim learns, on taking the write, that there is nothing for it to write. */
+export class NothingToWrite extends ExportError {
+  constructor(
+    readonly why: 'superseded' | 'delivered',
+    target: { readonly bucket: string; readonly key: string },
+  ) {
+    super(
+      `s3://${target.bucket}/${target.key}: ${why === 'superseded' ? 'a newer upload' : 'this upload'} was ` +
+        'delivered while this transfer ran, so it was not completed',
+      why === 'superseded' ? 'Superseded' : 'Delivered',
+      { abandonUpload: true },
     );
   }
-  if (isAbort(err) || code === 'DeadlineError') return `${(err as Error).message}.`;
-  return `${code}: ${(err as Error)?.message ?? String(err)}.`;
 }
 
-const PHASE_WORDS: Record<Phase, string> = {
-  'read-source': 'reading the source',
-  'write-target': 'writing the target',
-  verify: 'verifying the copy',
-  'delete-source': 'deleting the exported source version',
-};
+export type Phase = 'read-source' | 'write-target' | 'verify' | 'delete-source';
 
-/** Wraps any failure of one object's export in an ExportError whose message says what happened and what to do. */
-export function explain(err: unknown, c: ErrorContext): ExportError {
-  const note = c.note ?? '';
-  if (err instanceof ExportError) {
-    if (note === '') return err;
-    return new ExportError(`${err.message}${note}`, err.code, { cause: err.cause, abandonUpload: err.abandonUpload });
+/**
+ * A failure tagged with the step of the export that raised it (`inStep`), so that `explain` can say what was being
+ * done; the innermost step wins. Never leaves the export: `failed` (context.ts) turns it into an ExportError.
+ */
+export class StepError extends Error {
+  override name = 'StepError';
+  constructor(
+    readonly phase: Phase,
+    cause: unknown,
+  ) {
+    super(messageOf(cause), { cause });
   }
-  const what = `Export of ${s3Url(c.source)} to s3://${c.targetBucket} failed while ${PHASE_WORDS[c.phase]}`;
-  const kept = c.phase === 'delete-source' ? 'The copy is verified; the source was not deleted' : 'The source was kept';
-  return new ExportError(`${what}: ${advice(err, c)} ${kept}; the event will be retried.${note}`, errorCode(err), {
-    cause: err,
+}
+
+/** Runs one step of an export; what it throws carries `phase`, unless an inner step tagged it first. */
+export async function inStep<T>(phase: Phase, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw err instanceof StepError ? err : new StepError(phase, err);
+  }
+}
+
+/** The step an error came out of (reading the source, when none tagged it) and the failure itself. */
+export const stepOf = (err: unknown): { phase: Phase; failure: unknown } =>
+  err instanceof StepError ? { phase: err.phase, failure: err.cause } : { phase: 'read-source', failure: err };
+
+/** What S3 and the network say about a failed request, however the SDK shaped the error. */
+export function errorCode(err: unknown): string {
+  const e = reason(err) as { name?: string; Code?: string; code?: string } | undefined;
+  return e?.Code ?? e?.code ?? e?.name ?? 'Error';
+}
+
+export function httpStatus(err: unknown): number | undefined {
+  return (reason(err) as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+export const isNotFound = (err: unknown): boolean =>
+  httpStatus(err) === 404 || ['NotFound', 'NoSuchKey', 'NoSuchVersion'].includes(errorCode(err));
+
+export const isAccessDenied = (err: unknown): boolean =>
+  httpStatus(err) === 403 || ['AccessDenied', 'Forbidden', 'AllAccessDisabled'].includes(errorCode(err));
+
+export const isAbort = (err: unknown): boolean => errorCode(err) === 'AbortError';
+
+const TRANSIENT_CODES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+/** Throttling (503 SlowDown), server errors and dropped connections: worth another try of the same part. */
+export function isTransient(err: unknown): boolean {
+  const status = httpStatus(err);
+  return (status !== undefined && (status >= 500 || status === 429)) || TRANSIENT_CODES.has(errorCode(err));
+}
+
+export interface RetryOptions {
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  readonly signal?: AbortSignal;
+  /** Base delay; doubled each try, with full jitter. Default DEFAULTS.retryBaseDelayMs. */
+  readonly baseDelayMs?: number;
+}
+
+/** Waits `ms`, or rejects with the signal's reason once it is aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Runs `fn` again after transient failures. The SDK already retries each request; this outer loop is for work that
+ * a retry of one request does not cover (a part copy that fails after the SDK's attempts are spent during a long
+ * throttling spell), so one bad minute does not cost a multi-gigabyte transfer.
+ */
+export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const base = options.baseDelayMs ?? DEFAULTS.retryBaseDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= options.attempts || options.signal?.aborted || !isTransient(err)) throw err;
+      await sleep(Math.random() * Math.min(DEFAULTS.retryMaxDelayMs, base * 2 ** attempt), options.signal);
+    }
+  }
 }

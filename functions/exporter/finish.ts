@@ -1,16 +1,13 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KeyClaim } from './claim';
-import { claimOptions, type MoveContext } from './context';
-import { ExportError, type Phase } from './errors';
-import { s3Url, type ObjectFacts } from './facts';
+import { claimOptions, type ExportContext } from './context';
+import { ExportError, inStep } from './errors';
+import { head } from './event';
 import { compareSequencers, forget } from './ledger';
 import { readLedger, updateLedger } from './ledger-store';
-import type { Outcome } from './log';
-import { expectOwner } from './owners';
-import type { ExportRecord } from './record';
-import { head } from './resolve';
-import type { TargetLocation } from './target-params';
-import { provenByWrite, verificationProblem } from './verify';
+import type { ExportLog, Outcome } from './log';
+import { expectOwner, provenByWrite, s3Url, verificationProblem, type ObjectFacts } from './object';
+import type { TargetLocation } from './transfer/requests';
 
 /**
  * The end of one object's export, after its transfer or once nothing is left to write: verify, record the delivery,
@@ -42,54 +39,59 @@ async function deleteVersion(
 }
 
 /**
- * After the transfer: verify the target (from S3's answer to the write when it proves the copy, else HeadObject),
- * record the delivery in the ledger, then (unless keep_files) delete the older versions that waited for it and the
- * exported version itself. The delivery is recorded before the delete: a late event for an older upload must find
- * it. `phase` follows along for the error message.
+ * Verifies the target: from S3's answer to the write when it proves the copy, else by HeadObject. Returns the
+ * target's ETag, which the ledger records as our delivery.
  */
+async function verify(ctx: ExportContext, src: ObjectFacts, target: TargetLocation, log: ExportLog) {
+  const written = log.transfer?.written;
+  if (provenByWrite(src, written)) return written?.etag;
+  const now = await head(ctx.client, target);
+  const problem = verificationProblem(src, now);
+  if (problem) {
+    throw new ExportError(
+      `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
+        'The source was kept; the event will be retried.',
+      'VerificationFailed',
+    );
+  }
+  return now?.etag;
+}
+
+/**
+ * Records the delivery in the ledger, then (unless keep_files) deletes the older versions that waited for it and the
+ * exported version itself. The delivery is recorded before the delete: a late event for an older upload must find it.
+ */
+async function recordAndDelete(ctx: ExportContext, src: ObjectFacts, claim: KeyClaim, targetEtag?: string) {
+  const older = await claim.commit(targetEtag);
+  if (ctx.config.keepFiles) return;
+  const owner = ctx.config.platformAccount;
+  for (const v of older) await deleteVersion(ctx.client, owner, src, v.versionId);
+  await claim.forget(older);
+  await deleteSource(ctx.client, owner, src);
+}
+
+/** After the transfer: verify, record, delete; then any orphan upload at the key is swept, and the line logged. */
 export async function finishExport(
-  ctx: MoveContext,
+  ctx: ExportContext,
   src: ObjectFacts,
   target: TargetLocation,
-  record: ExportRecord,
-  phase: { current: Phase },
+  log: ExportLog,
   claim: KeyClaim,
 ): Promise<Outcome> {
-  phase.current = 'verify';
-  const written = record.transfer?.written;
-  let targetEtag = written?.etag;
-  if (!provenByWrite(src, written)) {
-    const now = await head(ctx.client, target);
-    const problem = verificationProblem(src, now);
-    if (problem) {
-      throw new ExportError(
-        `Export of ${s3Url(src)} to s3://${target.bucket}/${target.key} failed verification: ${problem}. ` +
-          'The source was kept; the event will be retried.',
-        'VerificationFailed',
-      );
-    }
-    targetEtag = now?.etag;
-  }
-  phase.current = 'delete-source';
-  const older = await claim.commit(targetEtag);
-  if (!ctx.config.keepFiles) {
-    const owner = ctx.config.platformAccount;
-    for (const v of older) await deleteVersion(ctx.client, owner, src, v.versionId);
-    await claim.forget(older);
-    await deleteSource(ctx.client, owner, src);
-  }
-  const multipart = record.transfer !== undefined && record.transfer.strategy !== 'copy-object';
-  const warning = multipart ? await claim.sweep() : undefined;
-  const copied = record.transfer !== undefined && !record.transfer.skipped;
+  const targetEtag = await inStep('verify', () => verify(ctx, src, target, log));
+  await inStep('delete-source', () => recordAndDelete(ctx, src, claim, targetEtag));
+  const multipart = log.transfer !== undefined && log.transfer.strategy !== 'copy-object';
+  const warning = multipart ? await inStep('delete-source', () => claim.sweep()) : undefined;
+  const copied = log.transfer !== undefined && !log.transfer.skipped;
   const outcome = copied ? (ctx.config.keepFiles ? 'copied' : 'moved') : 'already_there';
-  return record.emit(outcome, warning);
+  return log.emit(outcome, warning);
 }
 
 /**
  * Older versions that waited for a delivery the ledger now records, deleted (again) and forgotten: the delivery's
  * own invocation may have stopped between recording it and deleting them, and its retry then finds it delivered.
  */
-async function settleWaiting(ctx: MoveContext, src: ObjectFacts): Promise<void> {
+async function settleWaiting(ctx: ExportContext, src: ObjectFacts): Promise<void> {
   const { ledger } = claimOptions(ctx, src.key);
   const { delivered, waiting } = await readLedger(ctx.client, ledger);
   const older = delivered ? waiting.filter((w) => compareSequencers(w.sequencer, delivered.sequencer) < 0) : [];
@@ -99,16 +101,16 @@ async function settleWaiting(ctx: MoveContext, src: ObjectFacts): Promise<void> 
 
 /** The claim found nothing to write: a newer upload was delivered (this one is not), or this one was already. */
 export async function finishUnwritten(
-  ctx: MoveContext,
+  ctx: ExportContext,
   src: ObjectFacts,
-  record: ExportRecord,
-  phase: { current: Phase },
+  log: ExportLog,
   why: 'superseded' | 'delivered',
 ): Promise<Outcome> {
-  phase.current = 'delete-source';
   if (!ctx.config.keepFiles) {
-    await settleWaiting(ctx, src);
-    await deleteSource(ctx.client, ctx.config.platformAccount, src);
+    await inStep('delete-source', async () => {
+      await settleWaiting(ctx, src);
+      await deleteSource(ctx.client, ctx.config.platformAccount, src);
+    });
   }
-  return why === 'delivered' ? record.emit('already_there') : record.emit('superseded', 'a newer upload was delivered first');
+  return why === 'delivered' ? log.emit('already_there') : log.emit('superseded', 'a newer upload was delivered first');
 }

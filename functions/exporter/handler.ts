@@ -5,9 +5,9 @@ import { loadConfig, type ExporterConfig } from './config';
 import { DeadlineError } from './errors';
 import { parseEvent } from './event';
 import { stdoutLogger, type Logger, type Outcome } from './log';
-import { continueMove, isContinuation } from './continuation';
-import { moveObject } from './move';
-import { createS3Client } from './s3-client';
+import { exportHandedOver, exportObject } from './export';
+import { isHandover } from './handover';
+import { createS3Client } from './config';
 import { DEFAULTS } from './defaults';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -24,7 +24,6 @@ export interface HandlerResult {
   readonly outcomes: readonly { readonly key: string; readonly outcome: Outcome }[];
   readonly ignored: readonly string[];
 }
-
 
 /** True once the invocation should hand a long copy over to the next one; undefined outside Lambda. */
 function handOverCheck(context?: Partial<Context>): (() => boolean) | undefined {
@@ -81,8 +80,8 @@ export function makeHandler(options: HandlerOptions = {}) {
             ...(handOver && { handOver }),
             ...(waitUntil !== undefined && { waitUntil }),
           };
-          const move = isContinuation(config.dataset, object) ? continueMove : moveObject;
-          const outcome = await move(ctx, object);
+          const run = isHandover(config.dataset, object) ? exportHandedOver : exportObject;
+          const outcome = await run(ctx, object);
           outcomes.push({ key: object.key, outcome });
         } catch (err) {
           failures.push(err as Error);

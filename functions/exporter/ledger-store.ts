@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { ledgerKey } from '../../naming';
 import { ExportError } from './errors';
 import { EMPTY_RECORD, type Decision, type KeyRecord } from './ledger';
-import { expectOwner, type OwnedBucket } from './owners';
-import { errorCode, httpStatus, isNotFound, sleep } from './retry';
+import { expectOwner, type OwnedBucket } from './object';
+import { errorCode, httpStatus, isNotFound, sleep } from './errors';
 import { DEFAULTS } from './defaults';
 
 const FORMAT = 'hub-exports/ledger/1';
@@ -25,9 +25,15 @@ export const recordKey = (at: LedgerLocation): string =>
 
 /** A conditional write lost to another writer (S3 answers 412, or 409 while another conditional write is in flight). */
 const isConflict = (err: unknown): boolean =>
-  httpStatus(err) === 412 || httpStatus(err) === 409 || ['PreconditionFailed', 'ConditionalRequestConflict'].includes(errorCode(err));
+  httpStatus(err) === 412 ||
+  httpStatus(err) === 409 ||
+  ['PreconditionFailed', 'ConditionalRequestConflict'].includes(errorCode(err));
 
-async function read(client: S3Client, at: LedgerLocation, signal?: AbortSignal): Promise<{ record: KeyRecord; etag?: string }> {
+async function read(
+  client: S3Client,
+  at: LedgerLocation,
+  signal?: AbortSignal,
+): Promise<{ record: KeyRecord; etag?: string }> {
   try {
     const got = await client.send(
       new GetObjectCommand({ Bucket: at.bucket, Key: recordKey(at), ...expectOwner(at.owner) }),

@@ -1,3 +1,6 @@
+import { ExportError } from './errors';
+import { compareObjects, s3Url, type ObjectFacts } from './object';
+
 /**
  * What the exporter remembers about one key of the export bucket, across invocations and deletes: which upload (by
  * S3's event `sequencer`) it last delivered, who is working on the key now, and which older versions wait for a newer
@@ -101,7 +104,8 @@ export function enter(r: KeyRecord, me: Me, now: number, ttlMs: number, write: b
   const changed = dropped.length > 0 ? record : undefined;
   const order = record.delivered ? compareSequencers(record.delivered.sequencer, me.sequencer) : -1;
   if (order > 0) return { result: 'superseded', record: changed, dropped };
-  if (order === 0 && record.delivered!.versionId !== me.versionId) return { result: 'conflict', record: changed, dropped };
+  if (order === 0 && record.delivered!.versionId !== me.versionId)
+    return { result: 'conflict', record: changed, dropped };
   if (order === 0) return { result: 'delivered', record: changed, dropped };
   const others = record.claims.filter((c) => c.id !== me.id);
   if (write && others.some((c) => c.writing)) return { result: 'wait', record: changed, dropped };
@@ -130,7 +134,10 @@ export function enter(r: KeyRecord, me: Me, now: number, ttlMs: number, write: b
 export function defer(r: KeyRecord, v: VersionRef): Decision<'delete' | 'deferred'> {
   if (r.delivered && compareSequencers(r.delivered.sequencer, v.sequencer) > 0) return { result: 'delete' };
   if (r.waiting.some((w) => w.versionId === v.versionId)) return { result: 'deferred' };
-  return { result: 'deferred', record: { ...r, waiting: [...r.waiting, { sequencer: v.sequencer, versionId: v.versionId }] } };
+  return {
+    result: 'deferred',
+    record: { ...r, waiting: [...r.waiting, { sequencer: v.sequencer, versionId: v.versionId }] },
+  };
 }
 
 /** The claim's heartbeat (and its upload, once known); 'lost' when the claim is gone (it was found dead). */
@@ -205,4 +212,42 @@ export function orphans(
   const creating = live.filter((c) => c.uploadId === undefined).map((c) => c.since - skewMs);
   const earliest = creating.length ? Math.min(...creating) : Infinity;
   return uploads.filter((u) => !owned.has(u.uploadId) && (u.initiated?.getTime() ?? now) < earliest);
+}
+
+/**
+ * Whether the target may be overwritten with `source` (or already holds it: 'skip'). It may when it is absent, when
+ * the ledger shows it is our own delivery (its ETag then) or possibly our own uncommitted write (a claim took the
+ * write after the last delivery: a function that stopped between writing and committing), or when it is older than
+ * the upload. Anything else is someone else's write made after the upload (the receiver's own, most likely): it is
+ * not overwritten, and the export stops with TargetIsNewer, keeping the source.
+ */
+export function targetDecision(
+  source: ObjectFacts,
+  target: ObjectFacts | undefined,
+  before: KeyRecord,
+  keepFiles: boolean,
+): 'write' | 'skip' {
+  if (!target) return 'write';
+  const same = compareObjects(source, target);
+  if (same === 'same') return 'skip';
+  const { delivered, lastWrite } = before;
+  if (delivered?.targetEtag !== undefined && delivered.targetEtag === target.etag) return 'write';
+  if (lastWrite && (!delivered || compareSequencers(lastWrite.sequencer, delivered.sequencer) > 0)) return 'write';
+  const newer = (target.lastModified?.getTime() ?? 0) > (source.lastModified?.getTime() ?? Infinity);
+  if (!newer) return 'write';
+  // A kept source copied before the ledger knew of it: an unprovable newer target is most likely that copy.
+  if (same === 'unknown' && keepFiles && !delivered) return 'write';
+  const when =
+    `written ${target.lastModified?.toISOString()}, after this version was uploaded ${source.lastModified?.toISOString()}, ` +
+    'and not by this exporter';
+  const what =
+    same === 'different'
+      ? `holds different bytes ${when}`
+      : `holds an object ${when} (S3 reports no checksum to compare)`;
+  throw new ExportError(
+    `Export of ${s3Url(source)} stopped: s3://${target.bucket}/${target.key} ${what}. It was not overwritten and the ` +
+      'source was kept: ask the receiver about it, then delete the source version, or upload the file again to export it.',
+    'TargetIsNewer',
+    { abandonUpload: true },
+  );
 }

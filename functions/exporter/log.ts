@@ -1,19 +1,15 @@
+import type { ExporterConfig } from './config';
+import type { Transfer, TransferProgress, TransferResult } from './transfer/transfer';
+
 /**
  * What happened to one object. `moved`/`copied`: delivered and verified (copied keeps the source, keep_files).
  * `already_there`: the target held the same bytes, so nothing was copied. `already_moved`: the event's version no
  * longer exists (a repeated event). `superseded`: a newer upload or a deletion replaced the version before export, so
  * it was not delivered. `refused`: the key is outside the dataset's prefix. `failed`: see `error`; source kept.
- * `continuing`: a multipart copy or stream too long for one invocation handed over to the next one after `parts` parts.
+ * `handed_over`: a multipart copy or stream too long for one invocation handed over to the next one after `parts` parts.
  */
 export type Outcome =
-  | 'moved'
-  | 'copied'
-  | 'already_there'
-  | 'already_moved'
-  | 'superseded'
-  | 'refused'
-  | 'failed'
-  | 'continuing';
+  'moved' | 'copied' | 'already_there' | 'already_moved' | 'superseded' | 'refused' | 'failed' | 'handed_over';
 
 /** One JSON line per object with always the same keys, so log queries need no guessing. */
 export interface ObjectLog {
@@ -59,4 +55,93 @@ export const stdoutLogger: Logger = (line) => {
 
 export function throughputMiBs(bytes: number, ms: number): number | null {
   return ms > 0 && bytes > 0 ? Number((bytes / 1048576 / (ms / 1000)).toPrecision(3)) : null;
+}
+
+/**
+ * What is known about one object's export as it goes, and its one log line at the end. The source starts as the
+ * event states it and becomes what S3 says once resolved.
+ */
+export class ExportLog {
+  readonly startedAt = Date.now();
+  transfer: TransferResult | undefined;
+  transferMs = 0;
+  /** Bytes this invocation wrote to the target (a transfer spanning invocations writes only some of them here). */
+  private moved = 0;
+
+  constructor(
+    private readonly config: ExporterConfig,
+    private readonly log: Logger,
+    public source: { bucket: string; key: string; versionId?: string; size?: number },
+  ) {}
+
+  /**
+   * Runs the transfer, writing a progress line every PROGRESS_LOG_INTERVAL_MS while it lasts (a multi-gigabyte copy
+   * takes minutes, and the final line comes only at its end) from the transfer's latest `progress` event, and keeps
+   * its result and duration for the final line.
+   */
+  async run(transfer: Transfer): Promise<TransferResult> {
+    const t0 = Date.now();
+    let latest: TransferProgress | undefined;
+    const onProgress = (p: TransferProgress) => {
+      latest = p;
+    };
+    transfer.on('progress', onProgress);
+    const timer = setInterval(() => latest && this.progress(latest), this.config.progressLogIntervalMs);
+    try {
+      this.transfer = await transfer.done();
+    } finally {
+      clearInterval(timer);
+      transfer.off('progress', onProgress);
+    }
+    this.transferMs = Date.now() - t0;
+    this.moved = latest ? latest.bytes - latest.bytesBefore : 0;
+    return this.transfer;
+  }
+
+  /** The keys every line about this object shares. */
+  private base(): Pick<ObjectLog, 'dataset' | 'bucket' | 'key' | 'version' | 'target_bucket' | 'bytes'> {
+    return {
+      dataset: this.config.dataset,
+      bucket: this.source.bucket,
+      key: this.source.key,
+      version: this.source.versionId ?? null,
+      target_bucket: this.config.targetBucket,
+      bytes: this.source.size ?? null,
+    };
+  }
+
+  /** A line while the transfer runs: how far it is, its pace in this invocation, and the time left at that pace. */
+  progress(p: TransferProgress): void {
+    const size = this.source.size ?? p.bytes;
+    const moved = p.bytes - p.bytesBefore;
+    const rate = p.elapsedMs > 0 ? moved / p.elapsedMs : 0;
+    this.log({
+      level: 'info',
+      ...this.base(),
+      strategy: p.strategy,
+      parts: p.parts,
+      duration_ms: Date.now() - this.startedAt,
+      throughput_mib_s: throughputMiBs(moved, p.elapsedMs),
+      outcome: 'in_progress',
+      error: null,
+      parts_total: p.partsTotal,
+      bytes_done: p.bytes,
+      eta_s: rate > 0 ? Math.round((size - p.bytes) / rate / 1000) : null,
+    });
+  }
+
+  emit(outcome: Outcome, error?: string): Outcome {
+    this.log({
+      level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
+      ...this.base(),
+      strategy: this.transfer?.strategy ?? 'none',
+      // Handed over: the parts in so far, all invocations together; otherwise the parts the object was written in.
+      parts: this.transfer ? (this.transfer.handedOver?.completed.length ?? this.transfer.parts) : 0,
+      duration_ms: Date.now() - this.startedAt,
+      throughput_mib_s: this.transfer ? throughputMiBs(this.moved, this.transferMs) : null,
+      outcome,
+      error: error ?? null,
+    });
+    return outcome;
+  }
 }

@@ -1,6 +1,6 @@
 import { CreateMultipartUploadCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { makeHandler } from '../../functions/exporter/handler';
-import { createS3Client } from '../../functions/exporter/s3-client';
+import { createS3Client } from '../../functions/exporter/config';
 
 /**
  * Deliberately broken exporters, to show the soak fails when the exporter breaks its promises (a harness that cannot

@@ -1,4 +1,4 @@
-import { continuationPrefix } from '../../naming';
+import { handoverPrefix } from '../../naming';
 import type { PlannedUpload } from './workload';
 import { SOAK_DATASETS } from './workload';
 import type { SoakWorld } from './world';
@@ -63,7 +63,7 @@ export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUp
       leftOver += versions.length;
       for (const v of versions.slice(0, 5)) note(`left over in the export bucket: ${v.key} (${v.versionId})`);
     }
-    const progress = await world.versions(world.exportBucket, continuationPrefix(name));
+    const progress = await world.versions(world.exportBucket, handoverPrefix(name));
     progressLeft += progress.length;
     for (const v of progress.slice(0, 3)) note(`progress object left: ${v.key}`);
   }

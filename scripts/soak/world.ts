@@ -16,7 +16,7 @@ import {
   uniqueName,
   type LocalS3,
 } from '../../__tests__/exporter/helpers/local-s3';
-import { continuationPrefix, receiverStatements } from '../../naming';
+import { handoverPrefix, receiverStatements } from '../../naming';
 import { ownerProblems, type BucketAccounts } from './expected-owner';
 import type { ProxiedRequest } from './fault-proxy';
 import { functionConfig, type FunctionConfig } from './stack-config';
@@ -148,7 +148,7 @@ export class SoakWorld {
   checkDelete(req: ProxiedRequest): Promise<void> | undefined {
     const versionId = req.query.get('versionId');
     if (req.method !== 'DELETE' || req.bucket !== this.exportBucket || !versionId) return undefined;
-    if (SOAK_DATASETS.some((d) => req.key.startsWith(continuationPrefix(d.name)))) return undefined;
+    if (SOAK_DATASETS.some((d) => req.key.startsWith(handoverPrefix(d.name)))) return undefined;
     const history = this.keys.get(req.key);
     const at = history?.uploads.findIndex((u) => u.versionId === versionId) ?? -1;
     if (!history || at < 0) return void this.wrongDeletes.push(`${req.key} (${versionId}): not an upload of the workload`);

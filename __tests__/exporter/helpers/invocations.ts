@@ -1,7 +1,7 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { progressKey } from '../../../functions/exporter/progress';
-import { continuationPrefix } from '../../../naming';
+import { handoverKey } from '../../../functions/exporter/handover';
+import { handoverPrefix } from '../../../naming';
 import { eventBridgeEvent } from './events';
 import { DATASET, MiB, type Harness } from './harness';
 import { bytesOf, clientFor } from './local-s3';
@@ -85,8 +85,8 @@ export async function progressOf(
   source: { key: string; versionId: string },
 ): Promise<{ versions: { key: string; versionId: string }[]; event?: unknown }> {
   const { buckets } = h;
-  const key = progressKey(DATASET, source);
-  expect(key.startsWith(continuationPrefix(DATASET))).toBe(true);
+  const key = handoverKey(DATASET, source);
+  expect(key.startsWith(handoverPrefix(DATASET))).toBe(true);
   const versions = (await buckets.versions('export', key)).filter((v) => v.key === key);
   const latest = versions.find((v) => v.latest && !v.marker);
   if (!latest) return { versions };

@@ -15,7 +15,7 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createS3Client } from '../../../functions/exporter/s3-client';
+import { createS3Client } from '../../../functions/exporter/config';
 import { receiverStatements } from '../../../naming';
 import { nextSequencer } from './events';
 

@@ -1,5 +1,5 @@
-import { TooLargeError } from './errors';
-import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MiB, MIN_PART_BYTES } from './limits';
+import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MiB, MIN_PART_BYTES } from '../defaults';
+import { TooLargeError } from '../errors';
 
 /** One byte range of a multipart transfer; `first` and `last` are inclusive, as in an HTTP Range header. */
 export interface Part {
@@ -7,8 +7,6 @@ export interface Part {
   readonly first: number;
   readonly last: number;
 }
-
-export { TooLargeError };
 
 /**
  * The preferred part size, raised (to whole MiB) when the object would otherwise need more than 10,000 parts, and

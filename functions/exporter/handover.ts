@@ -6,89 +6,95 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { continuationPrefix, exportPrefix } from '../../naming';
+import { handoverPrefix, exportPrefix } from '../../naming';
 import type { ExporterConfig } from './config';
-import { ExportError } from './errors';
-import type { ObjectFacts } from './facts';
-import { MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
-import { expectOwner, type OwnedBucket } from './owners';
-import { partCount } from './plan';
-import { isNotFound } from './retry';
-import type { TargetLocation } from './target-params';
+import { MAX_PART_BYTES, MIN_PART_BYTES } from './defaults';
+import { ExportError, isNotFound } from './errors';
+import type { ObjectCreated } from './event';
+import { type ObjectFacts, expectOwner, type OwnedBucket } from './object';
+import type { OpenUpload } from './transfer/multipart';
+import { partCount } from './transfer/parts';
+import type { TargetLocation } from './transfer/requests';
 
 /**
- * A multipart copy's or stream's progress, kept between invocations as a JSON object in the export bucket under
- * `continuationPrefix(dataset)`. Writing it is what starts the next invocation: the dataset's EventBridge rule matches
- * that prefix too, and the handler sends such events to `continueMove`.
+ * The handover: what a multipart copy or stream too long for one invocation leaves for the next, as a JSON object in
+ * the export bucket under `handoverPrefix(dataset)`. Writing it is what starts the next invocation: the dataset's
+ * EventBridge rule matches that prefix too, and the handler sends such events to `exportHandedOver`. Its open upload
+ * (`strategy`, `uploadId`, `completed`) is what the next invocation's Transfer takes as `handover`.
  */
-export interface Progress {
+export interface Handover extends OpenUpload {
   /** The exact source version, as resolved by the first invocation. */
   readonly source: ObjectFacts;
   readonly target: TargetLocation;
-  /** How the parts are written: UploadPartCopy, or read from the source and uploaded (`transfer: stream`). */
-  readonly strategy: 'multipart-copy' | 'stream';
-  readonly uploadId: string;
   readonly partSize: number;
-  readonly completed: readonly CompletedPart[];
   /** Invocations so far, this one included. */
   readonly invocations: number;
   /** When the first invocation started (ISO 8601). */
   readonly startedAt: string;
-  /** The transfer's claim on the key in the ledger (claim.ts), which the continuation takes up. */
+  /** The transfer's claim on the key in the ledger (claim.ts), which the next invocation takes up. */
   readonly claimId: string;
   /** The source upload's place in S3's order of the key's writes (its event's sequencer). */
   readonly sequencer: string;
 }
 
-/** One version of a progress object, in the export bucket, which the platform's account (`owner`) must own. */
-export interface ProgressVersion extends OwnedBucket {
+/** One version of a handover object, in the export bucket, which the platform's account (`owner`) must own. */
+export interface HandoverVersion extends OwnedBucket {
   readonly key: string;
   readonly versionId: string;
 }
 
-/** Version 2 names the claim and the sequencer; progress of version 1 (before the ledger) is refused. */
+/**
+ * The stored format's name predates the word "handover" and is kept, so handovers written before the rename are
+ * followed. Version 2 names the claim and the sequencer; version 1 (before the ledger) is refused.
+ */
 const FORMAT = 'hub-exports/multipart-progress/2';
 
+/** Whether the event is for a handover of this dataset's exporter rather than for an upload. */
+export const isHandover = (dataset: string, event: Pick<ObjectCreated, 'key'>): boolean =>
+  event.key.startsWith(handoverPrefix(dataset));
+
 /** One object per source version; hashed because a key of up to 1,024 bytes must fit under the prefix. */
-export function progressKey(dataset: string, source: Pick<ObjectFacts, 'key' | 'versionId'>): string {
-  const digest = createHash('sha256').update(`${source.key}\n${source.versionId ?? ''}`).digest('hex');
-  return `${continuationPrefix(dataset)}${digest.slice(0, 40)}.json`;
+export function handoverKey(dataset: string, source: Pick<ObjectFacts, 'key' | 'versionId'>): string {
+  const digest = createHash('sha256')
+    .update(`${source.key}\n${source.versionId ?? ''}`)
+    .digest('hex');
+  return `${handoverPrefix(dataset)}${digest.slice(0, 40)}.json`;
 }
 
 /**
- * Writes the progress (the next invocation starts from the event this write causes), then deletes the version that
+ * Writes the handover (the next invocation starts from the event this write causes), then deletes the version that
  * started this invocation, if any, so that a repeated event for it finds nothing and does nothing.
  */
-export async function saveProgress(
+export async function writeHandover(
   client: S3Client,
   config: Pick<ExporterConfig, 'dataset' | 'platformAccount'>,
-  progress: Progress,
-  replaces?: ProgressVersion,
+  handover: Handover,
+  replaces?: HandoverVersion,
 ): Promise<void> {
   await client.send(
     new PutObjectCommand({
-      Bucket: progress.source.bucket,
-      Key: progressKey(config.dataset, progress.source),
-      Body: JSON.stringify({ format: FORMAT, ...progress }),
+      Bucket: handover.source.bucket,
+      Key: handoverKey(config.dataset, handover.source),
+      Body: JSON.stringify({ format: FORMAT, ...handover }),
       ContentType: 'application/json',
       ...expectOwner(config.platformAccount),
     }),
   );
-  if (replaces) await deleteProgress(client, replaces);
+  if (replaces) await deleteHandover(client, replaces);
 }
 
-export async function deleteProgress(client: S3Client, at: ProgressVersion): Promise<void> {
+export async function deleteHandover(client: S3Client, at: HandoverVersion): Promise<void> {
   await client.send(
     new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key, VersionId: at.versionId, ...expectOwner(at.owner) }),
   );
 }
 
-/** The progress stored at that exact version; undefined when it is gone (the copy finished, or a newer one exists). */
-export async function loadProgress(
+/** The handover stored at that exact version; undefined when it is gone (the export finished, or a newer one exists). */
+export async function readHandover(
   client: S3Client,
   config: Pick<ExporterConfig, 'dataset' | 'targetBucket' | 'targetBucketOwner'>,
-  at: ProgressVersion,
-): Promise<Progress | undefined> {
+  at: HandoverVersion,
+): Promise<Handover | undefined> {
   let text: string;
   try {
     const got = await client.send(
@@ -99,25 +105,25 @@ export async function loadProgress(
     if (isNotFound(err)) return undefined;
     throw err;
   }
-  return parseProgress(text, config, at);
+  return parseHandover(text, config, at);
 }
 
 /**
- * Only progress this dataset's exporter could have written is followed: a source under the dataset's prefix in the
+ * Only a handover this dataset's exporter could have written is followed: a source under the dataset's prefix in the
  * bucket the state lives in, the dataset's own target at the same key, whole parts. Anything else is refused, so a
  * state object cannot make the exporter copy or delete what an upload event could not. The target's owner is this
- * function's TARGET_BUCKET_OWNER, never what the progress says (progress written before issue 12 says nothing).
+ * function's TARGET_BUCKET_OWNER, never what the handover says (one written before issue 12 says nothing).
  */
-export function parseProgress(
+export function parseHandover(
   text: string,
   config: Pick<ExporterConfig, 'dataset' | 'targetBucket' | 'targetBucketOwner'>,
   at: { bucket: string; key: string },
-): Progress {
+): Handover {
   const refuse = (why: string) =>
     new ExportError(
-      `s3://${at.bucket}/${at.key} is not progress this exporter wrote (${why}): nothing was copied or deleted. ` +
+      `s3://${at.bucket}/${at.key} is not a handover this exporter wrote (${why}): nothing was copied or deleted. ` +
         'Delete it if nobody knows where it came from.',
-      'BadProgress',
+      'BadHandover',
     );
   let parsed: unknown;
   try {
@@ -147,7 +153,9 @@ export function parseProgress(
     throw refuse('a part size S3 does not allow');
   const count = partCount(source.size, partSize);
   const wholePart = (c: { PartNumber?: unknown; ETag?: unknown }) =>
-    Number.isInteger(c.PartNumber) && (c.PartNumber as number) >= 1 && (c.PartNumber as number) <= count &&
+    Number.isInteger(c.PartNumber) &&
+    (c.PartNumber as number) >= 1 &&
+    (c.PartNumber as number) <= count &&
     typeof c.ETag === 'string';
   if (!Array.isArray(completed) || !completed.every(wholePart)) throw refuse('malformed parts');
   const facts = source as unknown as ObjectFacts & { lastModified?: string; headers: { Expires?: string } };

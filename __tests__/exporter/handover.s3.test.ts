@@ -32,7 +32,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const first = invocation(h(), 2);
     const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), first);
     expect(r1.error).toBeUndefined();
-    expect(r1.logs[0]).toMatchObject({ outcome: 'continuing', parts: 2, key: uploaded.key });
+    expect(r1.logs[0]).toMatchObject({ outcome: 'handed_over', parts: 2, key: uploaded.key });
     expect(r1.logs[0].strategy).toBe('multipart-copy');
     expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
@@ -42,7 +42,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const second = invocation(h(), 2);
     const r2 = await run(p1.event, second);
     expect(r2.error).toBeUndefined();
-    expect(r2.logs[0]).toMatchObject({ outcome: 'continuing', parts: 4, key: uploaded.key });
+    expect(r2.logs[0]).toMatchObject({ outcome: 'handed_over', parts: 4, key: uploaded.key });
     const p2 = await progress(uploaded);
     // The progress that started this invocation is replaced, not piled up.
     expect(p2.versions).toHaveLength(1);
@@ -71,7 +71,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const uploaded = await buckets.upload(`${DATASET}/large/kept.bin`, body);
     const keep = { KEEP_FILES: 'true' };
     const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 5), keep);
-    expect(r1.logs[0]).toMatchObject({ outcome: 'continuing', parts: 5 });
+    expect(r1.logs[0]).toMatchObject({ outcome: 'handed_over', parts: 5 });
     const r2 = await run((await progress(uploaded)).event, invocation(h()), keep);
     expect(r2.logs[0]).toMatchObject({ outcome: 'copied', parts: 6 });
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
@@ -144,7 +144,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     denyParts(failing, 'UploadPartCopyCommand');
     const failed = await run(event, failing);
     expect(failed.error?.message).toContain('were kept: the retry continues from there');
-    expect(failed.error?.message).toMatch(/progress \(3 of 6 parts\)/);
+    expect(failed.error?.message).toMatch(/handover \(3 of 6 parts\)/);
     expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
 
     const retry = invocation(h());
@@ -296,7 +296,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     );
     const i = invocation(h());
     const r = await run((await progress(uploaded)).event, i);
-    expect(r.error?.message).toMatch(/is not progress this exporter wrote .*nothing was copied or deleted/);
+    expect(r.error?.message).toMatch(/is not a handover this exporter wrote .*nothing was copied or deleted/);
     expect(i.parts).toEqual([]);
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
   });

@@ -6,12 +6,10 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ExportError } from './errors';
-import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject } from './facts';
-import { expectOwner } from './owners';
-import { planParts, type Part } from './plan';
-import { errorCode, withRetries } from './retry';
-import { multipartChecksum, targetUpload, writeParams, type TargetLocation, type TargetUpload } from './target-params';
+import { ExportError, UploadLeftError, errorCode, withRetries } from '../errors';
+import { CHECKSUM_ALGORITHMS, writtenObject, type ObjectFacts, type WrittenObject, expectOwner } from '../object';
+import { planParts, type Part } from './parts';
+import { multipartChecksum, targetUpload, writeParams, type TargetLocation, type TargetUpload } from './requests';
 
 export interface StrategyContext {
   readonly client: S3Client;
@@ -23,10 +21,10 @@ export interface StrategyContext {
   readonly partSize: number;
   readonly partConcurrency: number;
   readonly partAttempts: number;
-  /** Aborting cancels requests in flight; the multipart upload is then aborted too (unless resumed, see below). */
+  /** Aborting cancels requests in flight; the multipart upload is then aborted too (unless handed over, see below). */
   readonly signal: AbortSignal;
-  /** Continue this upload instead of creating one. A failure then leaves it open, for the retry to continue. */
-  readonly resume?: UploadProgress;
+  /** Continue this upload (handed over by an earlier invocation) instead of creating one; a failure leaves it open. */
+  readonly handover?: OpenUpload;
   /** Asked before each part starts: true stops starting parts; the upload is handed over once those in flight end. */
   readonly handOver?: () => boolean;
   /**
@@ -45,18 +43,23 @@ export interface StrategyContext {
   readonly partDone?: (bytes: number) => void;
 }
 
-/** A multipart upload in progress: enough to finish it in a later invocation. */
-export interface UploadProgress {
+/** A multipart upload left open for a later invocation: enough to write its missing parts and complete it. */
+export interface OpenUpload {
+  readonly strategy: MultipartStrategy;
   readonly uploadId: string;
   /** Parts already in the upload, as CompleteMultipartUpload needs them. */
   readonly completed: readonly CompletedPart[];
 }
 
+/** How one object is written: one CopyObject, UploadPartCopy of its parts, or its bytes read and uploaded. */
+export type Strategy = 'copy-object' | MultipartStrategy;
+export type MultipartStrategy = 'multipart-copy' | 'stream';
+
 export interface StrategyResult {
-  readonly strategy: 'copy-object' | 'multipart-copy' | 'stream';
+  readonly strategy: Strategy;
   readonly parts: number;
   /** Set when a multipart transfer stopped early (`handOver`): the upload is left open for the next invocation. */
-  readonly handedOver?: UploadProgress;
+  readonly handedOver?: OpenUpload;
   /** What S3 answered about the object it wrote, when it said anything: may prove the copy without a HeadObject. */
   readonly written?: WrittenObject;
   /** Nothing was written: the target held these bytes already (`beforeWrite` said so). */
@@ -112,16 +115,16 @@ export type PartWriter = (part: Part, upload: TargetUpload, signal: AbortSignal)
  */
 export async function writeMultipart(
   ctx: StrategyContext,
-  strategy: 'multipart-copy' | 'stream',
+  strategy: MultipartStrategy,
   writePart: PartWriter,
   partConcurrency = ctx.partConcurrency,
 ): Promise<StrategyResult> {
   const { client, source, target, signal } = ctx;
   const parts = planParts(source.size, ctx.partSize);
-  const uploadId = ctx.resume?.uploadId ?? (await createUpload(ctx));
+  const uploadId = ctx.handover?.uploadId ?? (await createUpload(ctx));
   const upload = targetUpload(target, uploadId);
   const completed: CompletedPart[] = new Array(parts.length);
-  for (const done of ctx.resume?.completed ?? []) completed[done.PartNumber! - 1] = done;
+  for (const done of ctx.handover?.completed ?? []) completed[done.PartNumber! - 1] = done;
   let handingOver = false;
   let started = 0;
   try {
@@ -140,7 +143,7 @@ export async function writeMultipart(
     signal.throwIfAborted();
     const done = completed.filter(Boolean);
     if (done.length < parts.length) {
-      return { strategy, parts: parts.length, handedOver: { uploadId, completed: done } };
+      return { strategy, parts: parts.length, handedOver: { strategy, uploadId, completed: done } };
     }
     await ctx.beforeWrite?.();
     // RGW answers an empty ETag when completing into another user's bucket: the result is checked by HeadObject later.
@@ -155,7 +158,7 @@ export async function writeMultipart(
         } catch (err) {
           // A retry after a lost response, or of an invocation that failed after completing a carried-over upload,
           // finds it completed already; verification decides whether it is.
-          if (!((tries > 1 || ctx.resume) && errorCode(err) === 'NoSuchUpload')) throw err;
+          if (!((tries > 1 || ctx.handover) && errorCode(err) === 'NoSuchUpload')) throw err;
           return undefined;
         }
       },
@@ -164,8 +167,8 @@ export async function writeMultipart(
     return { strategy, parts: parts.length, ...(out && { written: writtenObject(out) }) };
   } catch (err) {
     // An upload carried over from earlier invocations holds their work: its retry continues it (see continuation.ts).
-    if (!ctx.resume || (err instanceof ExportError && err.abandonUpload)) {
-      await abortUpload(client, upload, ctx.partAttempts, err);
+    if (!ctx.handover || (err instanceof ExportError && err.abandonUpload)) {
+      throw await abortUpload(client, upload, ctx.partAttempts, err);
     }
     throw err;
   }
@@ -181,8 +184,7 @@ async function createUpload(ctx: StrategyContext): Promise<string> {
   try {
     await ctx.onUpload?.(out.UploadId, out.$metadata.attempts ?? 1);
   } catch (err) {
-    await abortUpload(ctx.client, targetUpload(ctx.target, out.UploadId), ctx.partAttempts, err);
-    throw err;
+    throw await abortUpload(ctx.client, targetUpload(ctx.target, out.UploadId), ctx.partAttempts, err);
   }
   return out.UploadId;
 }
@@ -200,20 +202,20 @@ export async function uploadsAt(
     .map((u) => ({ uploadId: u.UploadId!, ...(u.Initiated && { initiated: u.Initiated }) }));
 }
 
-/** Aborts without a signal (the transfer's may be the reason we are here); a failed abort is told, not hidden. */
+/**
+ * Aborts without a signal (the transfer's may be the reason we are here), then gives back the error to throw: `cause`
+ * itself, or, when the abort failed too, an UploadLeftError that says so and is classified as `cause`.
+ */
 export async function abortUpload(
   client: S3Client,
   upload: TargetUpload,
   attempts: number,
   cause: unknown,
-): Promise<void> {
+): Promise<unknown> {
   try {
     await withRetries(() => client.send(new AbortMultipartUploadCommand(upload)), { attempts });
+    return cause;
   } catch (abortErr) {
-    if (cause instanceof Error) {
-      cause.message +=
-        ` (and aborting multipart upload ${upload.UploadId} of s3://${upload.Bucket}/${upload.Key} ` +
-        `failed too: ${(abortErr as Error).message}; a lifecycle rule AbortIncompleteMultipartUpload removes it)`;
-    }
+    return new UploadLeftError(upload, abortErr, cause);
   }
 }

@@ -1,6 +1,11 @@
 import type { ChecksumAlgorithm, ChecksumType, ObjectCannedACL } from '@aws-sdk/client-s3';
-import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ContentHeaders, type ObjectFacts } from './facts';
-import { expectOwner, type OwnedBucket } from './owners';
+import {
+  FULL_OBJECT_MULTIPART_ALGORITHMS,
+  type ContentHeaders,
+  type ObjectFacts,
+  expectOwner,
+  type OwnedBucket,
+} from '../object';
 
 /**
  * Sent with every write to the target. Accepted by ACL-enabled and BucketOwnerEnforced buckets alike; it lets the

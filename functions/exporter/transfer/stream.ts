@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import type { ObjectFacts } from './facts';
+import { type ObjectFacts, expectOwner } from '../object';
 import {
   abortUpload,
   completedPart,
@@ -20,9 +20,8 @@ import {
   type StrategyContext,
   type StrategyResult,
 } from './multipart';
-import { expectOwner } from './owners';
-import { partCount, type Part } from './plan';
-import { multipartChecksum, targetUpload, writeParams } from './target-params';
+import { partCount, type Part } from './parts';
+import { multipartChecksum, targetUpload, writeParams } from './requests';
 
 const singlePutChecksum = (source: ObjectFacts): { ChecksumAlgorithm?: ChecksumAlgorithm } =>
   source.checksum?.fullObject ? { ChecksumAlgorithm: source.checksum.algorithm as ChecksumAlgorithm } : {};
@@ -44,7 +43,7 @@ type StreamContext = StrategyContext & { memoryBytes?: number };
  * invocation hands over like a multipart copy; the next invocation streams the parts still missing.
  */
 export async function streamObject(ctx: StreamContext): Promise<StrategyResult> {
-  return ctx.resume ? streamMissingParts(ctx) : streamWhole(ctx);
+  return ctx.handover ? streamMissingParts(ctx) : streamWhole(ctx);
 }
 
 /**
@@ -107,9 +106,13 @@ async function streamWhole(ctx: StreamContext): Promise<StrategyResult> {
     // lib-storage stops waiting at once when aborted; the parts in flight still end (or fail) first.
     await watch.settled();
     if (watch.handingOver() && !signal.aborted && upload.uploadId) {
-      return { strategy: 'stream', parts, handedOver: { uploadId: upload.uploadId, completed: watch.completed() } };
+      return {
+        strategy: 'stream',
+        parts,
+        handedOver: { strategy: 'stream', uploadId: upload.uploadId, completed: watch.completed() },
+      };
     }
-    if (upload.uploadId) await abortUpload(client, targetUpload(target, upload.uploadId), ctx.partAttempts, err);
+    if (upload.uploadId) throw await abortUpload(client, targetUpload(target, upload.uploadId), ctx.partAttempts, err);
     throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -238,5 +241,10 @@ function streamMissingParts(ctx: StreamContext): Promise<StrategyResult> {
     );
     return out;
   };
-  return writeMultipart(ctx, 'stream', streamPart, streamPartConcurrency(ctx.partSize, ctx.partConcurrency, ctx.memoryBytes));
+  return writeMultipart(
+    ctx,
+    'stream',
+    streamPart,
+    streamPartConcurrency(ctx.partSize, ctx.partConcurrency, ctx.memoryBytes),
+  );
 }

@@ -1,9 +1,8 @@
 import { CopyObjectCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
-import { writtenObject } from './facts';
+import { withRetries } from '../errors';
+import { writtenObject, copyOwners } from '../object';
 import { writeMultipart, type PartWriter, type StrategyContext, type StrategyResult } from './multipart';
-import { withRetries } from './retry';
-import { copyOwners } from './owners';
-import { copySource, TARGET_ACL } from './target-params';
+import { copySource, TARGET_ACL } from './requests';
 
 /**
  * One CopyObject of the exact version. Metadata and system headers are copied by S3 itself (directive COPY). Tags

@@ -34,7 +34,7 @@ describeWithS3('a stream longer than one invocation', (h) => {
     const first = invocation(h(), 2);
     const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), first);
     expect(r1.error).toBeUndefined();
-    expect(r1.logs).toMatchObject([{ outcome: 'continuing', strategy: 'stream', parts: 2, key: uploaded.key }]);
+    expect(r1.logs).toMatchObject([{ outcome: 'handed_over', strategy: 'stream', parts: 2, key: uploaded.key }]);
     expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
     const p1 = await progress(uploaded);
     const saved = JSON.parse(
@@ -50,7 +50,7 @@ describeWithS3('a stream longer than one invocation', (h) => {
     const second = invocation(h(), 2);
     const read2 = ranges(second);
     const r2 = await run(p1.event, second);
-    expect(r2.logs).toMatchObject([{ outcome: 'continuing', strategy: 'stream', parts: 4 }]);
+    expect(r2.logs).toMatchObject([{ outcome: 'handed_over', strategy: 'stream', parts: 4 }]);
     expect(read2).toEqual(['bytes=10485760-15728639', 'bytes=15728640-20971519']);
 
     const third = invocation(h());
@@ -80,7 +80,7 @@ describeWithS3('a stream longer than one invocation', (h) => {
     const failing = invocation(h());
     denyParts(failing, 'UploadPartCommand');
     const failed = await run(event, failing);
-    expect(failed.error?.message).toMatch(/progress \(3 of 6 parts\) were kept: the retry continues from there/);
+    expect(failed.error?.message).toMatch(/handover \(3 of 6 parts\) were kept: the retry continues from there/);
     expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
 
     const retry = invocation(h());

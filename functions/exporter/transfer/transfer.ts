@@ -1,14 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { setMaxListeners } from 'node:events';
-import { DEFAULTS, type TransferMode } from './defaults';
+import { EventEmitter, setMaxListeners } from 'node:events';
+import { DEFAULTS, type TransferMode, MAX_SINGLE_REQUEST_BYTES } from '../defaults';
+import { AbortError } from '../errors';
+import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from '../object';
 import { copyMultipart, copyObject } from './copy';
-import { AbortError } from './errors';
-import type { StrategyResult, UploadProgress } from './multipart';
-import { FULL_OBJECT_MULTIPART_ALGORITHMS, type ObjectFacts } from './facts';
-import { MAX_SINGLE_REQUEST_BYTES } from './limits';
-import { choosePartSize, partBytes, partCount } from './plan';
+import type { StrategyResult, OpenUpload } from './multipart';
+import { choosePartSize, partBytes, partCount } from './parts';
+import type { TargetLocation } from './requests';
 import { streamObject } from './stream';
-import type { TargetLocation } from './target-params';
 
 export interface TransferOptions {
   readonly client: S3Client;
@@ -33,11 +32,11 @@ export interface TransferOptions {
   /** Aborting it (a deadline, a caller giving up) has the same effect as `abort()`. */
   readonly abortSignal?: AbortSignal;
   /**
-   * A multipart copy or stream handed over by an earlier invocation (`TransferResult.handedOver`), to continue, with
-   * the same `mode`; `partSizeBytes` must be the one it was started with. A failure then leaves the upload open for
-   * the retry.
+   * The upload an earlier invocation handed over (its `TransferResult.handedOver`), to write the missing parts of in
+   * the same strategy; `mode` is then ignored and `partSizeBytes` must be the one it was started with. A failure
+   * leaves the upload open for the retry.
    */
-  readonly resume?: UploadProgress;
+  readonly handover?: OpenUpload;
   /**
    * Asked before each part of a multipart copy or stream is started: true (time is running out) stops starting
    * parts, and `done()` resolves with `handedOver` once those in flight end. A stream written in one request (an
@@ -53,7 +52,7 @@ export interface TransferOptions {
   readonly onUpload?: (uploadId: string, attempts: number) => Promise<void>;
 }
 
-/** How far a transfer is (`Transfer.progress()`), for progress lines while it runs. */
+/** How far a transfer is: what each `progress` event carries, for progress lines while it runs. */
 export interface TransferProgress {
   readonly strategy: StrategyResult['strategy'];
   /** Parts in the target's upload, those carried over from earlier invocations included, and how many it needs. */
@@ -76,8 +75,9 @@ export interface TransferResult extends StrategyResult {
  * construct, then `done()` once; `abort()` (or the abort signal) cancels requests in flight, aborts any multipart
  * upload, and makes `done()` reject with an `AbortError` (with the signal's reason when the signal fired). A failure
  * never leaves an incomplete multipart upload behind (unless the abort itself fails, which the error then says).
+ * Emits `progress` (a `TransferProgress`) when `done()` starts and each time a part, or the whole object, is in.
  */
-export class Transfer {
+export class Transfer extends EventEmitter<{ progress: [TransferProgress] }> {
   private readonly controller = new AbortController();
   private started = false;
   private startedAt = 0;
@@ -86,6 +86,7 @@ export class Transfer {
   private bytesBefore = 0;
 
   constructor(private readonly options: TransferOptions) {
+    super();
     // Each request in flight and each retry wait listens to the signal; Node warns past 10 by default.
     setMaxListeners(4 * (options.partConcurrency ?? DEFAULTS.partConcurrency) + 16, this.controller.signal);
     const external = options.abortSignal;
@@ -98,9 +99,9 @@ export class Transfer {
     const o = this.options;
     const size = o.source.size;
     const partSize = choosePartSize(size, o.partSizeBytes ?? DEFAULTS.partSizeBytes);
+    if (o.handover) return { strategy: o.handover.strategy, partSize };
     if ((o.mode ?? DEFAULTS.transferMode) === 'stream') return { strategy: 'stream', partSize };
     const threshold = Math.min(o.multipartThresholdBytes ?? DEFAULTS.multipartThresholdBytes, MAX_SINGLE_REQUEST_BYTES);
-    if (o.resume) return { strategy: 'multipart-copy', partSize };
     const c = o.source.checksum;
     // A full-object SHA (or other non-CRC) checksum only survives a single copy: keep it verifiable when S3 allows.
     const keepsChecksumOnlyWhole = c?.fullObject === true && !FULL_OBJECT_MULTIPART_ALGORITHMS.includes(c.algorithm);
@@ -114,8 +115,12 @@ export class Transfer {
     const o = this.options;
     const { strategy, partSize } = this.plan();
     this.startedAt = Date.now();
-    for (const part of o.resume?.completed ?? []) this.partDone(partBytes(o.source.size, partSize, part.PartNumber!));
+    for (const part of o.handover?.completed ?? []) {
+      this.partsIn++;
+      this.bytesIn += partBytes(o.source.size, partSize, part.PartNumber!);
+    }
     this.bytesBefore = this.bytesIn;
+    this.emit('progress', this.progress());
     const ctx = {
       client: o.client,
       source: o.source,
@@ -127,7 +132,7 @@ export class Transfer {
       signal: this.controller.signal,
       partDone: (bytes: number) => this.partDone(bytes),
       ...(o.memoryBytes !== undefined && { memoryBytes: o.memoryBytes }),
-      ...(o.resume && { resume: o.resume }),
+      ...(o.handover && { handover: o.handover }),
       ...(o.handOver && { handOver: o.handOver }),
       ...(o.beforeWrite && { beforeWrite: o.beforeWrite }),
       ...(o.onUpload && { onUpload: o.onUpload }),
@@ -144,7 +149,7 @@ export class Transfer {
   }
 
   /** Where the transfer is now; before `done()`, nothing is in. */
-  progress(): TransferProgress {
+  private progress(): TransferProgress {
     const { strategy, partSize } = this.plan();
     return {
       strategy,
@@ -159,6 +164,7 @@ export class Transfer {
   private partDone(bytes: number): void {
     this.partsIn++;
     this.bytesIn += bytes;
+    this.emit('progress', this.progress());
   }
 
   abort(reason?: string): void {
