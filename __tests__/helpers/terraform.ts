@@ -12,7 +12,8 @@ export const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? '/opt/tf-plugin
 export const terraformAvailable = (): boolean => spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 
 let cliConfig: string | undefined;
-function environment(): NodeJS.ProcessEnv {
+/** The environment every terraform run gets: the mirror-only CLI config, no checkpoint, fake credentials. */
+export function environment(): NodeJS.ProcessEnv {
   if (!cliConfig) {
     cliConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfrc-')), 'terraform.rc');
     fs.writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${PROVIDER_MIRROR}"\n  }\n}\n`);
@@ -33,7 +34,7 @@ function environment(): NodeJS.ProcessEnv {
  * synthesized JSON only for the test; the synthesized stack itself keeps `allowed_account_ids`, which cannot be
  * checked without asking AWS who we are.
  */
-const OFFLINE_OVERRIDE = {
+export const OFFLINE_OVERRIDE = {
   provider: {
     aws: {
       skip_credentials_validation: true,
