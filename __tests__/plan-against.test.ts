@@ -99,3 +99,14 @@ maybe('plan-against: a stack planned against the state its predecessor would hav
     expect(tagsOnly.rounds).toBeGreaterThanOrEqual(1);
   });
 });
+
+test("the exporter's code object may be replaced for its key (new code), for nothing else", () => {
+  const report = (attributes: string[], address = 'aws_s3_object.exporter-code'): StackReport => ({
+    counts: { 'no-op': 0, update: 0, create: 0, delete: 0, replace: 1 },
+    findings: [{ kind: 'replace', address, attributes }],
+    rounds: 1,
+  });
+  expect(failures(report(['key']))).toEqual([]);
+  expect(failures(report(['bucket']))).toHaveLength(1);
+  expect(failures(report(['key'], 'aws_s3_object.other'))).toHaveLength(1);
+});
