@@ -134,7 +134,7 @@ describe.each([
     expect(bySid.ReadOwnPrefix.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
     if (keepFiles) expect(bySid.DeleteExportedVersions).toBeUndefined();
     else expect(bySid.DeleteExportedVersions).toMatchObject({ Action: ['s3:DeleteObjectVersion'], Resource: `arn:aws:s3:::mojap-hub-exports/${name}/*` });
-    // A copy or stream too long for one invocation keeps its progress under .exporter-state/<name>/.
+    // A copy or stream too long for one invocation keeps its handover under .exporter-state/<name>/.
     expect(bySid.ListOwnPrefix).toMatchObject({
       Resource: 'arn:aws:s3:::mojap-hub-exports',
       Condition: { StringLike: { 's3:prefix': [`${name}/*`, `.exporter-state/${name}/*`] } },
@@ -183,13 +183,13 @@ describe.each([
     expect(only(stack, 'aws_cloudwatch_log_group')).toMatchObject({ name: `/aws/lambda/export_${name}-move`, retention_in_days: 400 });
   });
 
-  test('the rule matches Object Created under "<name>/" (and its progress) of the export bucket only', () => {
+  test('the rule matches Object Created under "<name>/" (and its handovers) of the export bucket only', () => {
     const rule = only(stack, 'aws_cloudwatch_event_rule');
-    const progress = [{ prefix: `.exporter-state/${name}/` }];
+    const handovers = [{ prefix: `.exporter-state/${name}/` }];
     expect(JSON.parse(String(rule.event_pattern))).toEqual({
       source: ['aws.s3'],
       'detail-type': ['Object Created'],
-      detail: { bucket: { name: ['mojap-hub-exports'] }, object: { key: [{ prefix: `${name}/` }, ...progress] } },
+      detail: { bucket: { name: ['mojap-hub-exports'] }, object: { key: [{ prefix: `${name}/` }, ...handovers] } },
     });
     const ruleTarget = only(stack, 'aws_cloudwatch_event_target');
     expect(target(stack, ruleTarget.arn)).toBe(fn);

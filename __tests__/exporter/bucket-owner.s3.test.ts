@@ -5,7 +5,7 @@ import { operationOf, ownerProblems } from '../../scripts/soak/expected-owner';
 import type { ProxiedRequest } from '../../scripts/soak/fault-proxy';
 import { eventBridgeEvent } from './helpers/events';
 import { describeWithS3, MiB, type Harness } from './helpers/harness';
-import { invocation, progressOf, runIn, SIZE } from './helpers/invocations';
+import { invocation, handoverOf, runIn, SIZE } from './helpers/invocations';
 import { ACCOUNTS, bytesOf, clientFor } from './helpers/local-s3';
 import { ACCESS_DENIED, OwnerProxy } from './helpers/owner-proxy';
 
@@ -21,7 +21,7 @@ const without = (req: ProxiedRequest, name: string): ProxiedRequest => {
 
 /**
  * Every path of an export, through the proxy: small and multipart copies and streams, a key exported again (the ledger
- * read), a transfer whose completion is refused (it aborts its upload), copy and stream hand-overs (progress written,
+ * read), a transfer whose completion is refused (it aborts its upload), copy and stream hand-overs (handover written,
  * read and deleted). Fills `kinds` with each path's requests.
  */
 async function recordEveryPath(h: () => Harness, wire: OwnerProxy, kinds: Record<string, string[]>): Promise<void> {
@@ -57,7 +57,7 @@ async function recordEveryPath(h: () => Harness, wire: OwnerProxy, kinds: Record
       const uploaded = await buckets.upload(`proj/owner/${name.replace(/\W+/g, '-')}.bin`, bytesOf(SIZE));
       const first = await runIn(via, eventBridgeEvent(buckets.exportBucket, uploaded), invocation(via, 2), env);
       expect(first.logs.map((l) => l.outcome)).toEqual(['handed_over']);
-      const next = await runIn(via, (await progressOf(h(), uploaded)).event, invocation(via), env);
+      const next = await runIn(via, (await handoverOf(h(), uploaded)).event, invocation(via), env);
       expect(next.logs.map((l) => l.outcome)).toEqual(['moved']);
     });
   }
@@ -137,7 +137,7 @@ describeWithS3('the bucket owner, pinned on every request', (h) => {
       has('small stream', ['GetObject export', 'PutObject target']);
       has('multipart stream', ['CreateMultipartUpload target', 'UploadPart target', 'CompleteMultipartUpload target']);
       has('a failed transfer aborting its upload', ['AbortMultipartUpload target', 'ListMultipartUploads target']);
-      // Progress written, read and deleted in the export bucket.
+      // The handover written, read and deleted in the export bucket.
       has('hand-over, copy', ['PutObject export', 'GetObject export', 'DeleteObject export']);
       has('hand-over, stream', ['PutObject export', 'GetObject export', 'DeleteObject export', 'UploadPart target']);
       // The continued stream reads the parts still missing by range.

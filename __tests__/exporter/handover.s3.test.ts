@@ -11,7 +11,7 @@ import {
   denyParts,
   invocation,
   overtakeOnLastPart,
-  progressOf,
+  handoverOf,
   runIn,
   SIZE,
   type Invocation,
@@ -20,11 +20,11 @@ import { bytesOf, sha256 } from './helpers/local-s3';
 
 /** Copies too long for one invocation (see helpers/invocations.ts for what stands in for Lambda's clock). */
 describeWithS3('a copy longer than one invocation', (h) => {
-  const progress = (source: { key: string; versionId: string }) => progressOf(h(), source);
+  const handover = (source: { key: string; versionId: string }) => handoverOf(h(), source);
   const run = (event: unknown, i: Invocation, overrides: Record<string, string> = {}) =>
     runIn(h(), event, i, overrides);
 
-  test('hands over with its progress, continues from it, and copies every part exactly once', async () => {
+  test('hands over, continues from the handover, and copies every part exactly once', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/continued.bin`, body);
@@ -36,15 +36,15 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(r1.logs[0].strategy).toBe('multipart-copy');
     expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
-    const p1 = await progress(uploaded);
+    const p1 = await handover(uploaded);
     expect(p1.versions).toHaveLength(1);
 
     const second = invocation(h(), 2);
     const r2 = await run(p1.event, second);
     expect(r2.error).toBeUndefined();
     expect(r2.logs[0]).toMatchObject({ outcome: 'handed_over', parts: 4, key: uploaded.key });
-    const p2 = await progress(uploaded);
-    // The progress that started this invocation is replaced, not piled up.
+    const p2 = await handover(uploaded);
+    // The handover that started this invocation is replaced, not piled up.
     expect(p2.versions).toHaveLength(1);
     expect(p2.versions[0].versionId).not.toBe(p1.versions[0].versionId);
 
@@ -56,27 +56,27 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect([...first.parts, ...second.parts, ...third.parts]).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.versions('export', uploaded.key)).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
     expect(await buckets.incompleteUploads()).toEqual([]);
 
-    // A repeated event for progress already replaced or finished with does nothing.
+    // A repeated event for a handover already replaced or finished with does nothing.
     const again = await run(p1.event, invocation(h()));
     expect(again.logs[0]).toMatchObject({ outcome: 'already_moved' });
     expect(await buckets.incompleteUploads()).toEqual([]);
   });
 
-  test('with keep_files the chain ends in "copied": the file stays, the progress goes', async () => {
+  test('with keep_files the chain ends in "copied": the file stays, the handover goes', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/kept.bin`, body);
     const keep = { KEEP_FILES: 'true' };
     const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 5), keep);
     expect(r1.logs[0]).toMatchObject({ outcome: 'handed_over', parts: 5 });
-    const r2 = await run((await progress(uploaded)).event, invocation(h()), keep);
+    const r2 = await run((await handover(uploaded)).event, invocation(h()), keep);
     expect(r2.logs[0]).toMatchObject({ outcome: 'copied', parts: 6 });
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
   });
 
   test("a continuation's progress lines count the parts carried over; its pace and time left are its own", async () => {
@@ -92,10 +92,10 @@ describeWithS3('a copy longer than one invocation', (h) => {
       },
       { step: 'initialize', name: 'slowParts' },
     );
-    const r2 = await run((await progress(uploaded)).event, second, { PROGRESS_LOG_INTERVAL_MS: '10' });
+    const r2 = await run((await handover(uploaded)).event, second, { PROGRESS_LOG_INTERVAL_MS: '10' });
     expect(r2.logs).toMatchObject([{ outcome: 'moved', parts: 6 }]);
     const lines = r2.progress;
-    // Named by the file being exported, not by the progress object that started the invocation.
+    // Named by the file being exported, not by the handover that started the invocation.
     for (const line of lines) {
       expect(line).toMatchObject({ key: uploaded.key, version: uploaded.versionId, bytes: SIZE, parts_total: 6 });
       expect(line.parts).toBeGreaterThanOrEqual(4);
@@ -107,13 +107,13 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(lines.map((l) => l.parts)).toContain(5);
   });
 
-  test('two continuations of the same progress (a repeated event) converge on one verified copy', async () => {
+  test('two continuations of the same handover (a repeated event) converge on one verified copy', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/twice.bin`, body);
     const keep = { KEEP_FILES: 'true' };
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2), keep);
-    const { event } = await progress(uploaded);
+    const { event } = await handover(uploaded);
     // The second delivery of the event starts first; the first delivery finishes the whole copy meanwhile.
     const second = invocation(h());
     let first: Awaited<ReturnType<typeof run>> | undefined;
@@ -130,15 +130,15 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(r.logs[0]).toMatchObject({ outcome: 'already_there' });
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.incompleteUploads()).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
   });
 
-  test('a failing continuation keeps the upload and the progress; its retry finishes the copy', async () => {
+  test('a failing continuation keeps the upload and the handover; its retry finishes the copy', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/retried.bin`, body);
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 3));
-    const { event } = await progress(uploaded);
+    const { event } = await handover(uploaded);
 
     const failing = invocation(h());
     denyParts(failing, 'UploadPartCopyCommand');
@@ -152,7 +152,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(r.logs[0]).toMatchObject({ outcome: 'moved', parts: 6 });
     expect(retry.parts).toEqual([4, 5, 6]);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
   });
 
   test('a newer upload exported while the chain ran is not overwritten: the old copy is abandoned, no error', async () => {
@@ -160,7 +160,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const key = `${DATASET}/large/overtaken.bin`;
     const older = await buckets.upload(key, bytesOf(SIZE));
     await run(eventBridgeEvent(buckets.exportBucket, older), invocation(h(), 2));
-    const { event } = await progress(older);
+    const { event } = await handover(older);
     // The analyst uploads the file again; its own event moves it (and its deletion makes the older version current).
     const newerBody = bytesOf(1000);
     const newer = await buckets.upload(key, newerBody);
@@ -172,7 +172,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(r.logs[0]).toMatchObject({ outcome: 'superseded', error: 'a newer upload was delivered first' });
     expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
     expect(await buckets.incompleteUploads()).toEqual([]);
-    expect((await progress(older)).versions).toEqual([]);
+    expect((await handover(older)).versions).toEqual([]);
     expect(await buckets.versions('export', key)).toEqual([]);
   });
 
@@ -211,7 +211,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/aborted.bin`, body);
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2));
-    const { event } = await progress(uploaded);
+    const { event } = await handover(uploaded);
     // As another export's clean-up would, had this chain's claim stopped beating for its whole time to live.
     await abortEveryUpload(buckets);
     const r = await run(event, invocation(h()));
@@ -219,36 +219,36 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(r.logs.map((l) => l.outcome)).toEqual(['moved']);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.incompleteUploads()).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
     expect(await buckets.versions('export', uploaded.key)).toEqual([]);
   });
 
-  test('a continuation starting the export again that fails keeps its progress: the retry delivers', async () => {
+  test('a continuation starting the export again that fails keeps its handover: the retry delivers', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/aborted-then-denied.bin`, body);
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 2));
-    const { event } = await progress(uploaded);
+    const { event } = await handover(uploaded);
     await abortEveryUpload(buckets);
-    // The fresh start fails (the receiver refuses a moment): nothing delivered, so the progress must stay.
+    // The fresh start fails (the receiver refuses a moment): nothing delivered, so the handover must stay.
     const refused = invocation(h());
     denyParts(refused, 'CreateMultipartUploadCommand');
     expect((await run(event, refused)).error?.name).toBe('ExportError');
-    expect((await progress(uploaded)).versions).toHaveLength(1);
+    expect((await handover(uploaded)).versions).toHaveLength(1);
     // Lambda's retry of the same event: not "already_moved", but the export, delivered.
     const retry = await run(event, invocation(h()));
     expect([retry.error?.message, retry.logs.map((l) => l.outcome)]).toEqual([undefined, ['moved']]);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.incompleteUploads()).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
     expect(await buckets.versions('export', uploaded.key)).toEqual([]);
   });
 
-  test('a continuation whose source version is gone aborts its upload and clears its progress', async () => {
+  test('a continuation whose source version is gone aborts its upload and clears its handover', async () => {
     const { buckets } = h();
     const uploaded = await buckets.upload(`${DATASET}/large/deleted.bin`, bytesOf(SIZE));
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 1));
-    const { event } = await progress(uploaded);
+    const { event } = await handover(uploaded);
     // As a repeated upload event's own copy would, or the analyst deleting the file.
     await buckets.exporter.send(
       new DeleteObjectCommand({
@@ -260,7 +260,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const r = await run(event, invocation(h()));
     expect(r.logs[0]).toMatchObject({ outcome: 'already_moved' });
     expect(await buckets.incompleteUploads()).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
   });
 
   test.each([
@@ -269,11 +269,11 @@ describeWithS3('a copy longer than one invocation', (h) => {
     ['not JSON', 'not json'],
     ['a part size S3 does not allow', { partSize: 1024 }],
     ['a way of writing parts it does not know', { strategy: 'rsync' }],
-  ])('progress it did not write (%s) is refused: nothing copied, nothing deleted', async (what, forged) => {
+  ])('a handover it did not write (%s) is refused: nothing copied, nothing deleted', async (what, forged) => {
     const { buckets } = h();
     const uploaded = await buckets.upload(`${DATASET}/large/forged ${what}.bin`, bytesOf(SIZE));
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 1));
-    const { versions } = await progress(uploaded);
+    const { versions } = await handover(uploaded);
     const real = await buckets.exporter.send(
       new GetObjectCommand({
         Bucket: buckets.exportBucket,
@@ -295,7 +295,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
       new PutObjectCommand({ Bucket: buckets.exportBucket, Key: versions[0].key, Body: text }),
     );
     const i = invocation(h());
-    const r = await run((await progress(uploaded)).event, i);
+    const r = await run((await handover(uploaded)).event, i);
     expect(r.error?.message).toMatch(/is not a handover this exporter wrote .*nothing was copied or deleted/);
     expect(i.parts).toEqual([]);
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);

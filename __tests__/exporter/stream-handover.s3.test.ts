@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { eventBridgeEvent } from './helpers/events';
 import { DATASET, describeWithS3 } from './helpers/harness';
-import { denyParts, invocation, progressOf, runIn, SIZE, type Invocation } from './helpers/invocations';
+import { denyParts, invocation, handoverOf, runIn, SIZE, type Invocation } from './helpers/invocations';
 import { bytesOf, sha256 } from './helpers/local-s3';
 
 const STREAM = { TRANSFER_MODE: 'stream' };
@@ -22,7 +22,7 @@ function ranges(i: Invocation): string[] {
 
 /** Streams (`transfer: stream`) too long for one invocation; see helpers/invocations.ts for the stand-in clock. */
 describeWithS3('a stream longer than one invocation', (h) => {
-  const progress = (source: { key: string; versionId: string }) => progressOf(h(), source);
+  const handover = (source: { key: string; versionId: string }) => handoverOf(h(), source);
   const run = (event: unknown, i: Invocation, overrides: Record<string, string> = {}) =>
     runIn(h(), event, i, { ...STREAM, ...overrides });
 
@@ -36,7 +36,7 @@ describeWithS3('a stream longer than one invocation', (h) => {
     expect(r1.error).toBeUndefined();
     expect(r1.logs).toMatchObject([{ outcome: 'handed_over', strategy: 'stream', parts: 2, key: uploaded.key }]);
     expect(await buckets.incompleteUploads()).toEqual([uploaded.key]);
-    const p1 = await progress(uploaded);
+    const p1 = await handover(uploaded);
     const saved = JSON.parse(
       await (
         await buckets.exporter.send(
@@ -54,7 +54,7 @@ describeWithS3('a stream longer than one invocation', (h) => {
     expect(read2).toEqual(['bytes=10485760-15728639', 'bytes=15728640-20971519']);
 
     const third = invocation(h());
-    const r3 = await run((await progress(uploaded)).event, third);
+    const r3 = await run((await handover(uploaded)).event, third);
     expect(r3.error).toBeUndefined();
     expect(r3.logs).toMatchObject([
       { outcome: 'moved', strategy: 'stream', parts: 6, key: uploaded.key, version: uploaded.versionId },
@@ -66,16 +66,16 @@ describeWithS3('a stream longer than one invocation', (h) => {
     expect(got.sha256).toBe(sha256(body));
     expect(got.out.ContentType).toBe('text/csv');
     expect(await buckets.versions('export', uploaded.key)).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
     expect(await buckets.incompleteUploads()).toEqual([]);
   });
 
-  test('a failing continuation keeps the upload and the progress; its retry finishes the stream', async () => {
+  test('a failing continuation keeps the upload and the handover; its retry finishes the stream', async () => {
     const { buckets } = h();
     const body = bytesOf(SIZE);
     const uploaded = await buckets.upload(`${DATASET}/large/stream-retried.bin`, body);
     await run(eventBridgeEvent(buckets.exportBucket, uploaded), invocation(h(), 3));
-    const { event } = await progress(uploaded);
+    const { event } = await handover(uploaded);
 
     const failing = invocation(h());
     denyParts(failing, 'UploadPartCommand');
@@ -99,7 +99,7 @@ describeWithS3('a stream longer than one invocation', (h) => {
     const r = await run(eventBridgeEvent(buckets.exportBucket, uploaded), i);
     expect(r.logs).toMatchObject([{ outcome: 'failed' }]);
     expect(await buckets.incompleteUploads()).toEqual([]);
-    expect((await progress(uploaded)).versions).toEqual([]);
+    expect((await handover(uploaded)).versions).toEqual([]);
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
   });
 });

@@ -194,7 +194,7 @@ async function continueHandover(ctx: ExportContext, handover: Handover, at: Hand
     try {
       transferred = await transfer(ctx, log, claim, { source, target, partSizeBytes: handover.partSize, handover });
     } catch (err) {
-      return await afterFailedContinuation(ctx, handover, at, log, claim, err);
+      return await afterFailedHandover(ctx, handover, at, log, claim, err);
     }
     if (transferred.handedOver) {
       const next = { ...handover, completed: transferred.handedOver.completed, invocations: handover.invocations + 1 };
@@ -216,11 +216,11 @@ async function continueHandover(ctx: ExportContext, handover: Handover, at: Hand
 
 /**
  * The continued transfer failed. Nothing to write: abandon the upload. The upload gone (NoSuchUpload, or no longer
- * listed): a continuation started by a repeated event for the same handover completed it while this one ran, and
+ * listed): an invocation started by a repeated event for the same handover completed it while this one ran, and
  * what is there is verified like any copy; or it was aborted (this chain's claim taken for dead and its upload for an
  * orphan), and the export starts again. Anything else is for the retry.
  */
-async function afterFailedContinuation(
+async function afterFailedHandover(
   ctx: ExportContext,
   handover: Handover,
   at: HandoverVersion,
@@ -291,7 +291,7 @@ const abandons = (err: unknown): boolean => {
   return failure instanceof ExportError && failure.abandonUpload;
 };
 
-/** What a failed continuation leaves for the retry, said at the end of its message. */
+/** What a failed handed-over export leaves for the retry, said at the end of its message. */
 function keptNote(err: unknown, handover: Handover | undefined): string {
   if (!handover || stepOf(err).phase === 'read-source' || abandons(err)) return '';
   const total = partCount(handover.source.size, handover.partSize);

@@ -16,7 +16,7 @@ import { compareObjects, s3Url, type ObjectFacts } from './object';
 
 /** One invocation's (or one handed-over transfer's) work on one version of the key. */
 export interface Claim {
-  /** A transfer's id: a continuation keeps the one its first invocation chose. */
+  /** A transfer's id: a handover keeps the one its first invocation chose. */
   readonly id: string;
   readonly sequencer: string;
   readonly versionId: string;

@@ -9,7 +9,7 @@ import { bytesOf, clientFor } from './local-s3';
 /**
  * Transfers too long for one invocation. Lambda's clock is the one thing these tests stand in for: a context whose
  * remaining time drops below the hand-over margin once the given number of parts (UploadPartCopy or UploadPart) have
- * been sent. Everything else (the upload left open, the progress object, the event its write causes, the parts
+ * been sent. Everything else (the upload left open, the handover, the event its write causes, the parts
  * written once) is real S3.
  */
 export function invocation(h: Harness, partsBeforeTimeout = Infinity) {
@@ -79,8 +79,8 @@ export async function runIn(h: Harness, event: unknown, i: Invocation, overrides
   return r;
 }
 
-/** The versions of the progress object of one upload, and the event S3 sends for the newest. */
-export async function progressOf(
+/** The versions of the handover of one upload, and the event S3 sends for the newest. */
+export async function handoverOf(
   h: Harness,
   source: { key: string; versionId: string },
 ): Promise<{ versions: { key: string; versionId: string }[]; event?: unknown }> {

@@ -104,6 +104,13 @@ export function completedPart(partNumber: number, result: PartAnswer | undefined
   return done as CompletedPart;
 }
 
+/**
+ * Whether a multipart transfer stops starting parts: once `timeIsShort` says so, but never before one part has
+ * started, so every invocation writes at least one and a chain of hand-overs always ends. Time is asked only then.
+ */
+export const stopsStarting = (started: number, timeIsShort?: () => boolean): boolean =>
+  started > 0 && timeIsShort?.() === true;
+
 /** Writes one part's byte range of the source into the upload (naming the target's owner); retried by the caller. */
 export type PartWriter = (part: Part, upload: TargetUpload, signal: AbortSignal) => Promise<PartAnswer | undefined>;
 
@@ -137,8 +144,7 @@ export async function writeMultipart(
         completed[part.partNumber - 1] = completedPart(part.partNumber, r);
         ctx.partDone?.(part.last - part.first + 1);
       },
-      // Every invocation copies at least one part, so a chain of hand-overs always ends.
-      () => (handingOver ||= started > 0 && ctx.handOver?.() === true),
+      () => (handingOver ||= stopsStarting(started, ctx.handOver)),
     );
     signal.throwIfAborted();
     const done = completed.filter(Boolean);
@@ -166,7 +172,7 @@ export async function writeMultipart(
     );
     return { strategy, parts: parts.length, ...(out && { written: writtenObject(out) }) };
   } catch (err) {
-    // An upload carried over from earlier invocations holds their work: its retry continues it (see continuation.ts).
+    // An upload carried over from earlier invocations holds their work: its retry continues it (exportHandedOver).
     if (!ctx.handover || (err instanceof ExportError && err.abandonUpload)) {
       throw await abortUpload(client, upload, ctx.partAttempts, err);
     }
