@@ -3,8 +3,7 @@ import type { ClaimOptions } from './claim';
 import type { ExporterConfig } from './config';
 import { stepOf, type ExportError } from './errors';
 import { explain } from './explain';
-import type { Logger } from './log';
-import type { ExportLog } from './log';
+import type { ExportLog, Logger } from './log';
 import type { TargetLocation } from './transfer/requests';
 import type { TransferOptions } from './transfer/transfer';
 

@@ -3,16 +3,20 @@ import { KeyClaim } from './claim';
 import { claimOptions, failed, targetOf, transferOptions, type ExportContext } from './context';
 import { DEFAULTS } from './defaults';
 import { errorCode, ExportError, inStep, isNotFound, NothingToWrite, reason, stepOf } from './errors';
-import { existingTarget, head, keyCandidates, resolveSource, type ObjectCreated, type Resolution } from './event';
-import { deleteSource, finishExport, finishUnwritten } from './finish';
-import { deleteHandover, readHandover, writeHandover, type Handover, type HandoverVersion } from './handover';
-import { defer } from './ledger';
-import { updateLedger } from './ledger-store';
+import { existingTarget, head, keyCandidates, resolveSource, type ObjectCreated } from './event';
+import { finishExport, finishSuperseded, finishUnwritten } from './finish';
+import {
+  abandonHandover,
+  deleteHandover,
+  handoverUploadOpen,
+  readHandover,
+  writeHandover,
+  type Handover,
+  type HandoverVersion,
+} from './handover';
 import { ExportLog, type Outcome } from './log';
 import { s3Url, verificationProblem, type ObjectFacts } from './object';
-import { abortUpload, uploadsAt } from './transfer/multipart';
 import { partCount } from './transfer/parts';
-import { targetUpload } from './transfer/requests';
 import { Transfer, type TransferOptions, type TransferResult } from './transfer/transfer';
 
 /**
@@ -44,7 +48,7 @@ export async function exportObject(ctx: ExportContext, event: ObjectCreated): Pr
     log.source = found.source;
     const sequencer = sequencerOf(event, found.source);
     if (found.status === 'superseded') {
-      return await inStep('delete-source', () => supersededVersion(ctx, found, sequencer, log));
+      return await inStep('delete-source', () => finishSuperseded(ctx, found, sequencer, log));
     }
     return await inStep('write-target', () => deliver(ctx, event, found.source, sequencer, log));
   } catch (err) {
@@ -77,7 +81,7 @@ export async function exportHandedOver(ctx: ExportContext, event: ObjectCreated)
       !(await inStep('read-source', () => head(client, { ...source, owner: config.platformAccount }, source.versionId)))
     ) {
       // Deleted, or exported by a repeated upload event's own copy: the upload here is of no use any more.
-      await abandon(ctx, handover, at);
+      await abandonHandover(ctx.client, handover, at);
       return log.emit('already_moved');
     }
     const found = handover;
@@ -98,29 +102,6 @@ function sequencerOf(event: ObjectCreated, source: ObjectFacts): string {
       'must copy it from the original.',
     'NoSequencer',
   );
-}
-
-/**
- * A version a newer upload or a deletion replaced before it was exported is not delivered. Unless keep_files it is
- * deleted, but only once something newer reached the target (or the user deleted the file): until the newer
- * upload's delivery, the ledger keeps it waiting, and that delivery deletes it.
- */
-async function supersededVersion(
-  ctx: ExportContext,
-  found: Extract<Resolution, { status: 'superseded' }>,
-  sequencer: string,
-  log: ExportLog,
-): Promise<Outcome> {
-  const note = `replaced by ${found.by} before it was exported`;
-  if (ctx.config.keepFiles) return log.emit('superseded', note);
-  if (found.by === 'a newer upload') {
-    const { ledger } = claimOptions(ctx, found.source.key);
-    const versionId = found.source.versionId!;
-    const d = await updateLedger(ctx.client, ledger, (r) => defer(r, { sequencer, versionId }), ctx.abortSignal);
-    if (d.result === 'deferred') return log.emit('superseded', `${note}; deleted once that upload is delivered`);
-  }
-  await deleteSource(ctx.client, ctx.config.platformAccount, found.source);
-  return log.emit('superseded', note);
 }
 
 // ── Transfer or hand over ──
@@ -186,7 +167,7 @@ async function continueHandover(ctx: ExportContext, handover: Handover, at: Hand
   const options = { write: false, id: handover.claimId };
   const { entry, claim } = await KeyClaim.enter(claimOptions(ctx, source.key), version, options);
   if (entry !== 'go') {
-    await abandon(ctx, handover, at, claim);
+    await abandonHandover(ctx.client, handover, at, claim);
     return finishUnwritten(ctx, source, log, entry);
   }
   try {
@@ -231,10 +212,10 @@ async function afterFailedHandover(
   const { source, target } = handover;
   const failure = reason(err);
   if (failure instanceof NothingToWrite) {
-    await abandon(ctx, handover, at, claim);
+    await abandonHandover(ctx.client, handover, at, claim);
     return finishUnwritten(ctx, source, log, failure.why);
   }
-  if (errorCode(err) !== 'NoSuchUpload' && (await uploadOpen(ctx, handover))) throw err;
+  if (errorCode(err) !== 'NoSuchUpload' && (await handoverUploadOpen(ctx.client, handover))) throw err;
   if (verificationProblem(source, await existingTarget(ctx.client, target)))
     return startAgain(ctx, handover, at, claim);
   return finishHandedOver(ctx, handover, at, log, claim);
@@ -283,7 +264,7 @@ async function handOver(
   return log.emit('handed_over');
 }
 
-// ── When a handover cannot go on ──
+// ── When a handed-over export cannot go on ──
 
 /** No retry can complete the upload in progress (ExportError.abandonUpload): it is aborted rather than kept. */
 const abandons = (err: unknown): boolean => {
@@ -299,26 +280,6 @@ function keptNote(err: unknown, handover: Handover | undefined): string {
     `The multipart upload ${handover.uploadId} and its handover (${handover.completed.length} of ${total} parts) ` +
     'were kept: the retry continues from there.'
   );
-}
-
-/** The upload can never be completed (the source is gone, or nothing is to be written): abort it, drop the handover. */
-async function abandon(ctx: ExportContext, handover: Handover, at: HandoverVersion, claim?: KeyClaim): Promise<void> {
-  const upload = targetUpload(handover.target, handover.uploadId);
-  await abortUpload(ctx.client, upload, DEFAULTS.partAttempts, new Error('abandoned'));
-  await claim?.release();
-  await deleteHandover(ctx.client, at);
-}
-
-/**
- * Whether the handover's upload is still open. AWS answers NoSuchUpload for a part of an aborted upload; RGW answers
- * 403 without a code, so a failure is checked against the list. Without the permission to list, it cannot tell.
- */
-async function uploadOpen(ctx: ExportContext, handover: Handover): Promise<boolean> {
-  try {
-    return (await uploadsAt(ctx.client, handover.target)).some((u) => u.uploadId === handover.uploadId);
-  } catch {
-    return true;
-  }
 }
 
 /**

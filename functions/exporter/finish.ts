@@ -2,8 +2,8 @@ import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KeyClaim } from './claim';
 import { claimOptions, type ExportContext } from './context';
 import { ExportError, inStep } from './errors';
-import { head } from './event';
-import { compareSequencers, forget } from './ledger';
+import { head, type Resolution } from './event';
+import { compareSequencers, defer, forget } from './ledger';
 import { readLedger, updateLedger } from './ledger-store';
 import type { ExportLog, Outcome } from './log';
 import { expectOwner, provenByWrite, s3Url, verificationProblem, type ObjectFacts } from './object';
@@ -113,4 +113,27 @@ export async function finishUnwritten(
     });
   }
   return why === 'delivered' ? log.emit('already_there') : log.emit('superseded', 'a newer upload was delivered first');
+}
+
+/**
+ * A version a newer upload or a deletion replaced before it was exported is not delivered. Unless keep_files it is
+ * deleted, but only once something newer reached the target (or the user deleted the file): until the newer
+ * upload's delivery, the ledger keeps it waiting, and that delivery deletes it.
+ */
+export async function finishSuperseded(
+  ctx: ExportContext,
+  found: Extract<Resolution, { status: 'superseded' }>,
+  sequencer: string,
+  log: ExportLog,
+): Promise<Outcome> {
+  const note = `replaced by ${found.by} before it was exported`;
+  if (ctx.config.keepFiles) return log.emit('superseded', note);
+  if (found.by === 'a newer upload') {
+    const { ledger } = claimOptions(ctx, found.source.key);
+    const versionId = found.source.versionId!;
+    const d = await updateLedger(ctx.client, ledger, (r) => defer(r, { sequencer, versionId }), ctx.abortSignal);
+    if (d.result === 'deferred') return log.emit('superseded', `${note}; deleted once that upload is delivered`);
+  }
+  await deleteSource(ctx.client, ctx.config.platformAccount, found.source);
+  return log.emit('superseded', note);
 }

@@ -6,15 +6,16 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { handoverPrefix, exportPrefix } from '../../naming';
+import { exportPrefix, handoverPrefix } from '../../naming';
+import type { KeyClaim } from './claim';
 import type { ExporterConfig } from './config';
-import { MAX_PART_BYTES, MIN_PART_BYTES } from './defaults';
+import { DEFAULTS, MAX_PART_BYTES, MIN_PART_BYTES } from './defaults';
 import { ExportError, isNotFound } from './errors';
 import type { ObjectCreated } from './event';
-import { type ObjectFacts, expectOwner, type OwnedBucket } from './object';
-import type { OpenUpload } from './transfer/multipart';
+import { expectOwner, type ObjectFacts, type OwnedBucket } from './object';
+import { abortUpload, uploadsAt, type OpenUpload } from './transfer/multipart';
 import { partCount } from './transfer/parts';
-import type { TargetLocation } from './transfer/requests';
+import { targetUpload, type TargetLocation } from './transfer/requests';
 
 /**
  * The handover: what a multipart copy or stream too long for one invocation leaves for the next, as a JSON object in
@@ -178,4 +179,29 @@ export function parseHandover(
     claimId: p.claimId,
     sequencer: p.sequencer,
   };
+}
+
+/** The upload can never be completed (the source is gone, or nothing is to be written): abort it, drop the handover. */
+export async function abandonHandover(
+  client: S3Client,
+  handover: Handover,
+  at: HandoverVersion,
+  claim?: KeyClaim,
+): Promise<void> {
+  const upload = targetUpload(handover.target, handover.uploadId);
+  await abortUpload(client, upload, DEFAULTS.partAttempts, new Error('abandoned'));
+  await claim?.release();
+  await deleteHandover(client, at);
+}
+
+/**
+ * Whether the handover's upload is still open. AWS answers NoSuchUpload for a part of an aborted upload; RGW answers
+ * 403 without a code, so a failure is checked against the list. Without the permission to list, it cannot tell.
+ */
+export async function handoverUploadOpen(client: S3Client, handover: Handover): Promise<boolean> {
+  try {
+    return (await uploadsAt(client, handover.target)).some((u) => u.uploadId === handover.uploadId);
+  } catch {
+    return true;
+  }
 }
