@@ -1,4 +1,12 @@
-import { isTransient, withRetries } from '../../functions/exporter/errors';
+import {
+  errorCode,
+  ExportError,
+  inStep,
+  isTransient,
+  stepOf,
+  UploadLeftError,
+  withRetries,
+} from '../../functions/exporter/errors';
 import { explain } from '../../functions/exporter/explain';
 
 const s3Error = (name: string, status: number, message = 'denied') =>
@@ -21,7 +29,7 @@ describe('what a data engineer reads', () => {
         'source: arn:aws:iam::593291632749:role/service-role/export_proj-move may not read it (AccessDenied). Its IAM ' +
         'policy needs s3:GetObject, s3:GetObjectVersion on arn:aws:s3:::mojap-hub-exports/proj/* and s3:ListBucket on ' +
         'arn:aws:s3:::mojap-hub-exports: deploy the push-proj stack again. (Every request names the platform account ' +
-        '593291632749 as the bucket\'s owner; S3 gives the same AccessDenied if another account owns it.) The source ' +
+        "593291632749 as the bucket's owner; S3 gives the same AccessDenied if another account owns it.) The source " +
         'was kept; the event will be retried.',
     );
   });
@@ -39,7 +47,10 @@ describe('what a data engineer reads', () => {
         'push_datasets/proj.yaml must be updated in a reviewed pull request; the exporter delivers nowhere else. ' +
         "Otherwise the receiving account must add these statements to that bucket's policy:",
     );
-    expect(rest.slice(0, 2).map((line) => JSON.parse(line).Sid)).toEqual(['AllowHubExportsDelivery', 'AllowHubExportsCleanUp']);
+    expect(rest.slice(0, 2).map((line) => JSON.parse(line).Sid)).toEqual([
+      'AllowHubExportsDelivery',
+      'AllowHubExportsCleanUp',
+    ]);
     expect(rest[2]).toBe(
       'If the statement is there already, check that the role may read the source (KMS key of the export bucket) and ' +
         'that no explicit Deny or SCP applies. Nothing was written to s3://receiver-landing. The source was kept; ' +
@@ -50,7 +61,9 @@ describe('what a data engineer reads', () => {
 
   test('AccessDenied verifying the copy: it was written, so only the policy can be missing', () => {
     const e = explain(s3Error('AccessDenied', 403), { ...context, phase: 'verify' });
-    expect(e.message).toContain("refused arn:aws:iam::593291632749:role/service-role/export_proj-move (AccessDenied). The receiving account must add");
+    expect(e.message).toContain(
+      'refused arn:aws:iam::593291632749:role/service-role/export_proj-move (AccessDenied). The receiving account must add',
+    );
     expect(e.message).not.toContain('approved account');
     expect(e.message).not.toContain('Nothing was written');
   });
@@ -122,5 +135,57 @@ describe('retries', () => {
     };
     expect(await tries(s3Error('SlowDown', 503))).toBe(3);
     expect(await tries(s3Error('AccessDenied', 403))).toBe(1);
+  });
+});
+
+describe('an upload left behind when its abort failed too', () => {
+  const upload = { Bucket: 'receiver-landing', Key: 'proj/a.csv', UploadId: 'up-1' };
+  const left = () => new UploadLeftError(upload, new Error('connection reset'), s3Error('SlowDown', 503, 'slow down'));
+
+  test('is classified as the failure that stopped the transfer, which it keeps unchanged as its cause', () => {
+    const original = s3Error('SlowDown', 503, 'slow down');
+    const e = new UploadLeftError(upload, new Error('connection reset'), original);
+    expect(errorCode(e)).toBe('SlowDown');
+    expect(isTransient(e)).toBe(true);
+    expect(e.cause).toBe(original);
+    expect(original.message).toBe('slow down');
+  });
+
+  test('the message tells the failure, then the upload left for the lifecycle rule, once', () => {
+    const e = explain(left(), { ...context, phase: 'write-target', note: 'Kept for the retry.' });
+    expect(e.message).toMatch(
+      /^Export of s3:\/\/mojap-hub-exports\/proj\/a.csv .* failed while writing the target: SlowDown: slow down\./,
+    );
+    expect(
+      e.message.endsWith(
+        'Aborting multipart upload up-1 of s3://receiver-landing/proj/a.csv failed too (connection reset); a lifecycle ' +
+          'rule AbortIncompleteMultipartUpload removes it. Kept for the retry.',
+      ),
+    ).toBe(true);
+    expect(e.message.split('Aborting multipart upload').length).toBe(2);
+    expect(e.code).toBe('SlowDown');
+  });
+
+  test('an ExportError it wraps keeps its own words, code and abandonUpload', () => {
+    const why = new ExportError('The target is newer.', 'TargetIsNewer', { abandonUpload: true });
+    const e = explain(new UploadLeftError(upload, new Error('reset'), why), { ...context, phase: 'write-target' });
+    expect(e.message).toMatch(/^The target is newer\. Aborting multipart upload up-1 .* failed too \(reset\)/);
+    expect([e.code, e.abandonUpload]).toEqual(['TargetIsNewer', true]);
+  });
+});
+
+describe('the step an error came from', () => {
+  test('is the innermost step that raised it; outside any step, reading the source', async () => {
+    const raised = await inStep('write-target', () => inStep('verify', () => Promise.reject(new Error('x')))).catch(
+      (e: unknown) => e,
+    );
+    expect(stepOf(raised)).toMatchObject({ phase: 'verify', failure: new Error('x') });
+    expect(stepOf(new Error('y')).phase).toBe('read-source');
+  });
+
+  test('words the message', () => {
+    const e = explain(s3Error('InternalError', 500, 'boom'), { ...context, phase: 'delete-source' });
+    expect(e.message).toContain('failed while deleting the exported source version: InternalError: boom.');
+    expect(e.message).toContain('The copy is verified; the source was not deleted');
   });
 });
