@@ -177,7 +177,7 @@ export const queueProblems = (m: Model): string[] =>
  * Routing is a permission too: a rule matching `proj` instead of `proj/` would hand proj_2's files to proj's exporter,
  * which may then deliver them (it cannot read them, but the wrong function runs). Each rule must match exactly the
  * export bucket and `<DATASET>/` of the function it targets, and that function's target must be the one bucket its
- * role may write (besides its own progress and ledger records, which it must keep where the function looks for them).
+ * role may write (besides its own handovers and ledger records, which it must keep where the function looks for them).
  */
 export function routingProblems(m: Model, settings: PlatformSettings): string[] {
   const { exportBucket } = settings;
@@ -190,9 +190,9 @@ export function routingProblems(m: Model, settings: PlatformSettings): string[] 
     if (!fn) return [`${at}: target ${r.targets[0]} is not a function of these stacks`];
     const out: string[] = [];
     const prefix = exportPrefix(fn.env.DATASET);
-    // Every exporter also hears its own progress objects (functions/exporter/progress.ts).
-    const progress = handoverPrefix(fn.env.DATASET);
-    const prefixes = [prefix, progress];
+    // Every exporter also hears its own handovers (functions/exporter/handover.ts).
+    const handovers = handoverPrefix(fn.env.DATASET);
+    const prefixes = [prefix, handovers];
     if (JSON.stringify(p.detail?.bucket?.name) !== JSON.stringify([exportBucket]))
       out.push(`${at}: does not match only bucket ${exportBucket}`);
     if (JSON.stringify(p.detail?.object?.key) !== JSON.stringify(prefixes.map((x) => ({ prefix: x })))) {
@@ -206,9 +206,9 @@ export function routingProblems(m: Model, settings: PlatformSettings): string[] 
       .filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObject'))
       .flatMap((s) => list(s.Resource));
     const target = `arn:aws:s3:::${fn.env.TARGET_BUCKET}/`;
-    // Besides its target, an exporter writes its own progress and its own ledger records, nothing else of ours.
+    // Besides its target, an exporter writes its own handovers and its own ledger records, nothing else of ours.
     const own = [
-      `arn:aws:s3:::${exportBucket}/${progress}*`,
+      `arn:aws:s3:::${exportBucket}/${handovers}*`,
       `arn:aws:s3:::${ledger}/${ledgerPrefix(fn.env.DATASET)}*`,
     ];
     if (fn.env.LEDGER_BUCKET !== ledger)

@@ -129,8 +129,8 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj-move', LIST_UPLOADS, EXPORTS, 'Denied'],
   ['export_proj-move', LIST_UPLOADS, 'mojap-hub-exports-ledger', 'Denied'],
   ['export_proj-move', LIST_UPLOADS, 'mojap-share-a', 'Denied'],
-  // A copy too long for one invocation keeps its progress under .exporter-state/proj/: its own, no one else's.
-  ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed', op('save progress')],
+  // A copy too long for one invocation keeps its handover under .exporter-state/proj/: its own, no one else's.
+  ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed', op('write its handover')],
   ['export_proj-move', 's3:GetObjectVersion', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed'],
   ['export_proj-move', 's3:DeleteObjectVersion', `${EXPORTS}/.exporter-state/proj/0a1b.json`, 'Allowed'],
   ['export_proj-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Denied'],
@@ -152,7 +152,7 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj_2-move', 's3:PutObject', 'receiver-proj/proj_2/data.csv', 'Denied', TRUSTING],
   ['export_proj_2-move', LIST_UPLOADS, 'receiver-proj-2', 'Allowed'],
   ['export_proj_2-move', LIST_UPLOADS, 'receiver-proj', 'Denied', TRUSTING],
-  // Its progress is cleared when a long copy ends, even though the files stay.
+  // Its handover is cleared when a long copy ends, even though the files stay.
   ['export_proj_2-move', 's3:DeleteObjectVersion', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Allowed'],
 
   // proj2 streams: the same permissions, its own prefix and target.
@@ -169,7 +169,7 @@ export const EXPORTERS: Cell[] = table('Exporter roles', [
   ['export_proj2-move', 's3:PutObject', 'receiver.proj2.example-org/proj2/big.bin', 'Denied', { op: 'UploadPart', ...ELSEWHERE }],
   ['export_proj2-move', 's3:GetObject', 'receiver.proj2.example-org/proj2/data.csv', 'Denied', { op: 'HeadObject', ...ELSEWHERE }],
   ['export_proj2-move', LIST_UPLOADS, 'receiver.proj2.example-org', 'Denied', ELSEWHERE],
-  // A stream too long for one invocation keeps its progress too, under its own name only.
+  // A stream too long for one invocation keeps its handover too, under its own name only.
   ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj2/0a1b.json`, 'Allowed'],
   ['export_proj2-move', 's3:PutObject', `${EXPORTS}/.exporter-state/proj_2/0a1b.json`, 'Denied'],
 

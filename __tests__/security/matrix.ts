@@ -24,7 +24,7 @@ export const GROUP_NOTES: Readonly<Record<string, string>> = {
     'reads or deletes what waits there, not even the author. A user of two datasets holds exactly both.',
   [EXPORTERS[0].group]:
     'Each exporter reads exact versions under its own prefix, deletes them unless the dataset keeps files, and writes ' +
-    'only its own target bucket, and (server-side copies) its own progress under `.exporter-state/<name>/`. Targets ' +
+    'only its own target bucket, and (long copies and streams) its own handovers under `.exporter-state/<name>/`. Targets ' +
     'are in other accounts: see "How to read it" above. To abort the uploads a failure left there, it may list the ' +
     "target's incomplete multipart uploads (the whole bucket: S3 has no prefix condition for it) when the receiver " +
     'has added the clean-up statement, and only then.',

@@ -55,7 +55,7 @@ describe('widening the ledger or target grants flips exactly the cells that guar
   });
 
   test('a ledger listing condition without its slash (s3:prefix proj*) lists the other datasets\' records', async () => {
-    // Only ListOwnLedger has the single prefix (ListOwnPrefix names the progress prefix too).
+    // Only ListOwnLedger has the single prefix (ListOwnPrefix names the handover prefix too).
     const m = replaceText(stacks, ['push-proj'], '"s3:prefix":["proj/*"]', '"s3:prefix":["proj*"]');
     expect(await flips(m)).toEqual([
       'export_proj-move s3:ListBucket mojap-hub-exports-ledger [prefix "proj"] → Denied',

@@ -87,7 +87,7 @@ describe('widening a policy flips exactly the cells that guard against it', () =
     }
   });
 
-  test("a progress prefix without its slash (.exporter-state/proj*) reaches proj_2's and proj2's", async () => {
+  test("a handover prefix without its slash (.exporter-state/proj*) reaches proj_2's and proj2's", async () => {
     const m = replaceText(
       stacks,
       ['push-proj'],
