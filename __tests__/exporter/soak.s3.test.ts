@@ -26,9 +26,9 @@ suite('soak: the exporter under faults', () => {
       wronglyDeleted: 0,
       leftOver: 0,
     });
-    expect({ incomplete: r.incompleteUploads, progress: r.progressLeft, dead: r.deadLettersAfter }).toEqual({
+    expect({ incomplete: r.incompleteUploads, handovers: r.handoversLeft, dead: r.deadLettersAfter }).toEqual({
       incomplete: 0,
-      progress: 0,
+      handovers: 0,
       dead: 0,
     });
     // The run exercised what it claims to: every fault kind, every delivery fault, hand-overs, quick overwrites.

@@ -2,22 +2,14 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import { Random } from './random';
+import { FaultChoice, NO_FAULTS, type FaultKind, type FaultRates } from './fault-choice';
+import { parseTarget, writeOperation, type Target, type WriteOperation } from './s3-request';
 
-export type FaultKind = 'slowDown' | 'internalError' | 'reset' | 'lostAnswer' | 'latency';
-
-/** Probabilities (0..1) per request; they must add up to at most 1, as one draw chooses among them. */
-export type FaultRates = Record<FaultKind, number>;
-
-// prettier-ignore
-export const DEFAULT_RATES: FaultRates = { slowDown: 0.05, internalError: 0.02, reset: 0.03, lostAnswer: 0.03, latency: 0.05 };
-export const NO_FAULTS: FaultRates = { slowDown: 0, internalError: 0, reset: 0, lostAnswer: 0, latency: 0 };
-
-/** The order in which one draw in [0, 1) is laid against the rates: part of what a seed means. */
-const KINDS: readonly FaultKind[] = ['slowDown', 'internalError', 'reset', 'lostAnswer', 'latency'];
+// The proxy's whole API stays here: soak.ts, scripts/local and the tests import from this module alone.
+export { DEFAULT_RATES, NO_FAULTS, type FaultKind, type FaultRates } from './fault-choice';
 
 export interface ObservedWrite {
-  readonly operation: 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload';
+  readonly operation: WriteOperation;
   readonly bucket: string;
   readonly key: string;
   readonly versionId?: string;
@@ -83,9 +75,6 @@ export type FaultCounts = Readonly<Record<FaultKind, number>> & {
   readonly upstreamErrors: number;
 };
 
-type Operation = ObservedWrite['operation'];
-type Target = Pick<ProxiedRequest, 'bucket' | 'key' | 'query'>;
-
 /** CopyObject and CompleteMultipartUpload can fail after a 200; their error bodies are small. */
 const INSPECT_BYTES = 64 * 1024;
 /** What a latency fault buffers while it waits, so a client that gives up meanwhile still reaches S3. */
@@ -94,14 +83,13 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive']);
 
 /**
  * A fault-injecting HTTP proxy for path-style S3 requests. One seeded draw sequence decides every request's fault in
- * arrival order, so a soak run replays from its seed; every write S3 applied is reported, including those whose
- * answer the client never saw, which is what a soak test needs to tell lost writes from lost answers.
+ * arrival order (fault-choice.ts), so a soak run replays from its seed; here the fault is done to the exchange. Every
+ * write S3 applied is reported (s3-request.ts tells which requests are writes), including those whose answer the
+ * client never saw, which is what a soak test needs to tell lost writes from lost answers.
  */
 export class FaultProxy {
   readonly seed: number;
-  private readonly random: Random;
-  private rates: FaultRates;
-  private readonly latencyMs: readonly [number, number];
+  private readonly faults: FaultChoice;
   private readonly upstream: URL;
   // Below RGW's and S3's idle timeouts, so a kept-alive socket is never reused just as the server closes it.
   private readonly agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
@@ -111,12 +99,7 @@ export class FaultProxy {
 
   constructor(private readonly options: FaultProxyOptions) {
     this.seed = options.seed;
-    this.random = new Random(options.seed);
-    this.rates = checked({ ...NO_FAULTS, ...options.rates });
-    const [lo, hi] = (this.latencyMs = options.latencyMs ?? [50, 400]);
-    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo) {
-      throw new RangeError(`latencyMs must be two integers 0 <= lo <= hi, got [${lo}, ${hi}]`);
-    }
+    this.faults = new FaultChoice(options.seed, options.rates, options.latencyMs);
     this.upstream = new URL(options.upstream);
     if (this.upstream.protocol !== 'http:') throw new RangeError(`upstream must be http://, got ${options.upstream}`);
     // No time limit of our own: a slow large upload is the client's and S3's business. Node answers
@@ -144,7 +127,7 @@ export class FaultProxy {
 
   /** Merged over the current rates: `setRates(NO_FAULTS)` turns every fault off, e.g. for a redrive. */
   setRates(rates: Partial<FaultRates>): void {
-    this.rates = checked({ ...this.rates, ...rates });
+    this.faults.setRates(rates);
   }
 
   counts(): FaultCounts {
@@ -155,11 +138,8 @@ export class FaultProxy {
     const request = ++this.tally.requests;
     const method = req.method ?? 'GET';
     const target = parseTarget(req.url ?? '/');
-    // Two draws per request whatever the rates, so the n-th request meets the same numbers after any setRates.
-    const draw = this.random.next();
-    const delayMs = this.random.int(this.latencyMs[0], this.latencyMs[1]);
     const eligible = this.options.eligible?.({ method, ...target, headers: req.headers }) ?? true;
-    const kind = eligible ? chosen(this.rates, draw) : undefined;
+    const { kind, delayMs } = this.faults.next(eligible);
     // A client going away is dealt with where it matters; it must never be an unhandled 'error'.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -168,7 +148,7 @@ export class FaultProxy {
       const { bucket, key } = target;
       this.options.onFault?.({ request, kind, method, bucket, key, ...(kind === 'latency' && { delayMs }) });
     }
-    const ex: Exchange = { req, res, target, op: operation(method, target, req.headers), dropAnswer: false };
+    const ex: Exchange = { req, res, target, op: writeOperation(method, target, req.headers), dropAnswer: false };
     const reaching = kind === undefined || kind === 'latency' || kind === 'lostAnswer';
     const id = `${(this.seed >>> 0).toString(16)}-${request}`.toUpperCase();
     const reply = reaching ? this.options.answerInstead?.({ method, ...target, headers: req.headers }) : undefined;
@@ -277,7 +257,7 @@ interface Exchange {
   readonly req: http.IncomingMessage;
   readonly res: http.ServerResponse;
   readonly target: Target;
-  readonly op?: Operation;
+  readonly op?: WriteOperation;
   /** lostAnswer: forward, read S3's whole answer, then cut the client off. */
   readonly dropAnswer: boolean;
 }
@@ -299,54 +279,6 @@ function errorAnswer(res: http.ServerResponse, status: number, code: string, mes
 function refuse({ req, res }: Exchange, status: number, code: string, message: string, requestId: string): void {
   req.once('end', () => errorAnswer(res, status, code, message, requestId));
   req.resume();
-}
-
-function checked(rates: FaultRates): FaultRates {
-  for (const kind of KINDS) {
-    const p = rates[kind];
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`rate of ${kind} must be within 0..1, got ${p}`);
-  }
-  const sum = KINDS.reduce((s, k) => s + rates[k], 0);
-  if (sum > 1 + 1e-9) throw new RangeError(`fault rates add up to ${sum}, more than 1`);
-  return { ...rates };
-}
-
-function chosen(rates: FaultRates, draw: number): FaultKind | undefined {
-  let upTo = 0;
-  for (const kind of KINDS) {
-    upTo += rates[kind];
-    if (draw < upTo) return kind;
-  }
-  return undefined;
-}
-
-/** Path-style only (`/<bucket>/<key>`), as the exporter's client is configured (`forcePathStyle`). */
-function parseTarget(url: string): Target {
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-  const slash = path.indexOf('/', 1);
-  const bucket = decoded(slash < 0 ? path.slice(1) : path.slice(1, slash));
-  return { bucket, key: slash < 0 ? '' : decoded(path.slice(slash + 1)), query };
-}
-
-/** Sub-resources (`?tagging`, `?acl`, …) make a PUT on a key something other than a PutObject. */
-const isSubresource = (name: string) => name !== 'x-id' && !/^x-amz-/i.test(name);
-
-function operation(method: string, t: Target, headers: http.IncomingHttpHeaders): Operation | undefined {
-  if (t.key === '') return undefined;
-  if (method === 'POST') return t.query.has('uploadId') ? 'CompleteMultipartUpload' : undefined;
-  if (method !== 'PUT' || t.query.has('partNumber')) return undefined;
-  if (headers['x-amz-copy-source'] !== undefined) return 'CopyObject';
-  return [...t.query.keys()].some(isSubresource) ? undefined : 'PutObject';
-}
-
-function decoded(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s; // a raw '%' that S3 will refuse anyway; observing must never throw
-  }
 }
 
 /** Connection management is per hop: the client's keep-alive is ours to keep, whatever S3 says to us. */

@@ -14,8 +14,8 @@ export interface Findings {
   /** Versions left in the export bucket of a moving dataset, or missing from a keep_files one. */
   readonly leftOver: number;
   readonly incompleteUploads: number;
-  /** Progress objects of long transfers still in the export bucket. */
-  readonly progressLeft: number;
+  /** Handovers of long transfers still in the export bucket. */
+  readonly handoversLeft: number;
   /**
    * Requests the exporter sent without naming its bucket's owner as the stacks configure it (ExpectedBucketOwner, and
    * ExpectedSourceBucketOwner on copies), or naming another: on AWS the first would reach a bucket of any account.
@@ -25,13 +25,33 @@ export interface Findings {
   readonly problems: readonly string[];
 }
 
+/** Records a problem for a person; only the first few of a run are kept. */
+type Note = (problem: string) => void;
+
 /** The invariants of issue 11, over every key of the workload. */
 export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUpload[]): Promise<Findings> {
   const problems: string[] = [...world.wrongDeletes.slice(0, 5), ...world.unpinned.map((p) => `unpinned: ${p}`)];
-  const note = (p: string) => void (problems.length < 40 && problems.push(p));
+  const note: Note = (p) => void (problems.length < 40 && problems.push(p));
+  const { lost, corrupted } = await checkReceivers(world, note);
+  if (world.keys.size !== new Set(plan.map((u) => u.key)).size) note('not every planned key was uploaded');
+  const { leftOver, missing, handoversLeft } = await checkExportBucket(world, note);
+  const incompleteUploads = await checkIncompleteUploads(world, note);
+  return {
+    lost,
+    corrupted,
+    wronglyDeleted: world.wrongDeletes.length + missing,
+    leftOver,
+    incompleteUploads,
+    handoversLeft,
+    unpinned: world.unpinnedCount,
+    problems,
+  };
+}
+
+/** Each key's receiver must hold its newest upload's bytes: not nothing or an older upload's (lost), nor others. */
+async function checkReceivers(world: SoakWorld, note: Note): Promise<{ lost: number; corrupted: number }> {
   let lost = 0;
   let corrupted = 0;
-  let missing = 0;
   for (const [key, history] of world.keys) {
     const now = await world.received(history.dataset, key);
     const newest = history.uploads[history.uploads.length - 1];
@@ -44,9 +64,17 @@ export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUp
       note(`corrupted: ${key}: the receiver holds bytes no upload had`);
     }
   }
-  if (world.keys.size !== new Set(plan.map((u) => u.key)).size) note('not every planned key was uploaded');
+  return { lost, corrupted };
+}
+
+/**
+ * Per dataset, the export bucket must hold no version of a moving dataset (left over) and every version of a
+ * keep_files one (missing ones were wrongly deleted), and no handovers of long transfers.
+ */
+async function checkExportBucket(world: SoakWorld, note: Note) {
   let leftOver = 0;
-  let progressLeft = 0;
+  let missing = 0;
+  let handoversLeft = 0;
   const keep = new Set(world.functions.filter((f) => f.env.KEEP_FILES === 'true').map((f) => f.env.DATASET));
   for (const { name } of SOAK_DATASETS) {
     const versions = await world.versions(world.exportBucket, `${name}/`);
@@ -63,24 +91,20 @@ export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUp
       leftOver += versions.length;
       for (const v of versions.slice(0, 5)) note(`left over in the export bucket: ${v.key} (${v.versionId})`);
     }
-    const progress = await world.versions(world.exportBucket, handoverPrefix(name));
-    progressLeft += progress.length;
-    for (const v of progress.slice(0, 3)) note(`progress object left: ${v.key}`);
+    const handovers = await world.versions(world.exportBucket, handoverPrefix(name));
+    handoversLeft += handovers.length;
+    for (const v of handovers.slice(0, 3)) note(`handover left: ${v.key}`);
   }
+  return { leftOver, missing, handoversLeft };
+}
+
+/** No receiving bucket may be left with a multipart upload open. */
+async function checkIncompleteUploads(world: SoakWorld, note: Note): Promise<number> {
   let incompleteUploads = 0;
   for (const bucket of Object.values(world.receivers)) {
     const open = await world.incompleteUploads(bucket);
     incompleteUploads += open.length;
     for (const u of open.slice(0, 5)) note(`incomplete upload in s3://${bucket}: ${u}`);
   }
-  return {
-    lost,
-    corrupted,
-    wronglyDeleted: world.wrongDeletes.length + missing,
-    leftOver,
-    incompleteUploads,
-    progressLeft,
-    unpinned: world.unpinnedCount,
-    problems,
-  };
+  return incompleteUploads;
 }

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * One simulated Lambda execution environment (started by lambda-sim.ts): loads the handler once, as a cold start
+ * One simulated Lambda execution environment (started by worker-pool.ts): loads the handler once, as a cold start
  * does, then runs one invocation at a time as the parent sends them over IPC. Plain JavaScript so that a replaced
  * environment starts in node's own time, not ts-node's.
  *

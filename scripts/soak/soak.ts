@@ -6,7 +6,7 @@ import { unzipSync } from 'fflate';
 import { bundleLambda } from '../../packaging/lambda-bundle';
 import { ownerRefusal } from './expected-owner';
 import { DEFAULT_RATES, FaultProxy, NO_FAULTS, type FaultCounts, type FaultRates, type ProxiedRequest } from './fault-proxy';
-import { LambdaSim, type DeliveryRates, type SimStats } from './lambda-sim';
+import { LambdaSim, type DeliveryRates, type ObjectWritten, type SimStats } from './lambda-sim';
 import { checkInvariants, type Findings } from './invariants';
 import { SoakWorld } from './world';
 import { bodyOf, LONG_FOLDER, planWorkload, type PlannedUpload } from './workload';
@@ -81,83 +81,118 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   try {
     const claimTtlMs = o.claimTtlMs ?? 3_000;
     const handlerFile = o.handlerFile ?? bundledExporter();
-    proxy = new FaultProxy({
-      upstream: world.s3.endpoint,
-      seed: o.seed,
-      rates: o.faults ?? DEFAULT_RATES,
-      onWrite: (w) => {
-        if (w.bucket === world.exportBucket) sim?.objectWritten({ bucket: w.bucket, key: w.key, versionId: w.versionId, reason: w.operation });
-      },
-      // S3's bucket owner condition, which RGW lacks, emulated (expected-owner.ts); and every request checked for it.
-      answerInstead: (req) => {
-        world.checkOwner(req);
-        return ownerRefusal(world.accounts, req);
-      },
-      beforeForward: (req) => world.checkDelete(req) ?? slowLongParts(req),
-    });
+    proxy = faultProxy(world, o, (w) => sim?.objectWritten(w));
     const endpoint = await proxy.start();
-    sim = new LambdaSim({
-      functions: world.functions.map((config) => ({
-        config,
-        handlerFile,
-        env: { ...world.functionEnv(config, endpoint, claimTtlMs), ...o.env },
-      })),
-      head: (w) => world.head(w.key, w.versionId),
-      seed: o.seed,
-      rates: o.delivery ?? DEFAULT_DELIVERY,
-      // Retries after 1.2 s and 2.4 s, events kept 7 minutes: real Lambda scales out where these few workers queue,
-      // so a shorter age would expire events that are merely waiting for a worker.
-      timeScale: 1 / 50,
-      functionTimeoutMs: o.functionTimeoutMs ?? 6_000,
-      crashWithinMs: 1_500,
-      lateMs: [200, 2_000],
-      concurrency: 4,
-      onLog: (_fn, line) => countOutcome(outcomes, line),
-    });
+    sim = lambdaSim(world, o, { handlerFile, endpoint, claimTtlMs, outcomes });
     await sim.start();
     const plan = planWorkload({ objects: o.objects, seed: o.seed });
     say(`soak: seed ${o.seed}, ${o.objects} objects (${plan.length} uploads), faults ${JSON.stringify(proxy.counts())}`);
-    const t0 = Date.now();
-    const bytes = await upload(world, plan, sim, o.uploaders ?? 8, say);
-    await sim.drain(15 * 60_000);
-    const seconds = (Date.now() - t0) / 1000;
-    const deadLettersBefore = sim.deadLetters().length;
-    say(`soak: delivered in ${seconds.toFixed(1)} s; ${deadLettersBefore} dead letters; redriving with faults off`);
-    proxy.setRates(NO_FAULTS);
-    sim.setRates(NO_DELIVERY_FAULTS);
-    // Claims of crashed invocations must have died before their keys can be written again.
-    await new Promise((r) => setTimeout(r, claimTtlMs + 500));
-    await sim.redrive();
-    await sim.drain(5 * 60_000);
-    const deadLettersAfter = sim.deadLetters().length;
+    const run = await deliverAndRedrive(world, plan, proxy, sim, { claimTtlMs, uploaders: o.uploaders ?? 8, say });
     const findings = await checkInvariants(world, plan);
     for (const d of sim.deadLetters().slice(0, 5)) {
       (findings.problems as string[]).push(`dead letter: ${d.key} (${d.condition}): ${d.error.message.slice(0, 300)}`);
     }
-    const pass =
-      findings.lost + findings.corrupted + findings.wronglyDeleted + findings.leftOver + findings.incompleteUploads +
-        findings.progressLeft + findings.unpinned + deadLettersAfter ===
-      0;
     return {
       ...findings,
       seed: o.seed,
       objects: o.objects,
       uploads: plan.length,
-      bytes,
-      seconds,
-      objectsPerSecond: plan.length / seconds,
+      bytes: run.bytes,
+      seconds: run.seconds,
+      objectsPerSecond: plan.length / run.seconds,
       faults: proxy.counts(),
       delivery: sim.stats(),
-      deadLettersBefore,
-      deadLettersAfter,
+      deadLettersBefore: run.deadLettersBefore,
+      deadLettersAfter: run.deadLettersAfter,
       outcomes,
-      pass,
+      pass: passes(findings, run.deadLettersAfter),
     };
   } finally {
     await sim?.stop();
     await proxy?.stop();
     await world.destroy();
   }
+}
+
+/**
+ * The proxy between the exporter and the server: S3's faults, S3's bucket owner condition, and the checks made just
+ * before S3 sees a request. Each write S3 applied to the export bucket goes on to `written`, as S3's event would.
+ */
+function faultProxy(world: SoakWorld, o: SoakOptions, written: (w: ObjectWritten) => void): FaultProxy {
+  return new FaultProxy({
+    upstream: world.s3.endpoint,
+    seed: o.seed,
+    rates: o.faults ?? DEFAULT_RATES,
+    onWrite: (w) => {
+      if (w.bucket !== world.exportBucket) return;
+      written({ bucket: w.bucket, key: w.key, versionId: w.versionId, reason: w.operation });
+    },
+    // S3's bucket owner condition, which RGW lacks, emulated (expected-owner.ts); and every request checked for it.
+    answerInstead: (req) => {
+      world.checkOwner(req);
+      return ownerRefusal(world.accounts, req);
+    },
+    beforeForward: (req) => world.checkDelete(req) ?? slowLongParts(req),
+  });
+}
+
+/** What one run's functions share: the handler they load, the proxy they reach S3 through, where outcomes count. */
+interface RunSetup {
+  readonly handlerFile: string;
+  readonly endpoint: string;
+  readonly claimTtlMs: number;
+  readonly outcomes: Record<string, number>;
+}
+
+/** The simulated EventBridge and Lambda around the handler, each function configured as its stack deploys it. */
+function lambdaSim(world: SoakWorld, o: SoakOptions, run: RunSetup): LambdaSim {
+  return new LambdaSim({
+    functions: world.functions.map((config) => ({
+      config,
+      handlerFile: run.handlerFile,
+      env: { ...world.functionEnv(config, run.endpoint, run.claimTtlMs), ...o.env },
+    })),
+    head: (w) => world.head(w.key, w.versionId),
+    seed: o.seed,
+    rates: o.delivery ?? DEFAULT_DELIVERY,
+    // Retries after 1.2 s and 2.4 s, events kept 7 minutes: real Lambda scales out where these few workers queue,
+    // so a shorter age would expire events that are merely waiting for a worker.
+    timeScale: 1 / 50,
+    functionTimeoutMs: o.functionTimeoutMs ?? 6_000,
+    crashWithinMs: 1_500,
+    lateMs: [200, 2_000],
+    concurrency: 4,
+    onLog: (_fn, line) => countOutcome(run.outcomes, line),
+  });
+}
+
+/** The workload delivered with faults on; then, with them off, one redrive of what was dead-lettered. */
+async function deliverAndRedrive(
+  world: SoakWorld,
+  plan: PlannedUpload[],
+  proxy: FaultProxy,
+  sim: LambdaSim,
+  o: { readonly claimTtlMs: number; readonly uploaders: number; readonly say: (line: string) => void },
+) {
+  const t0 = Date.now();
+  const bytes = await upload(world, plan, sim, o.uploaders, o.say);
+  await sim.drain(15 * 60_000);
+  const seconds = (Date.now() - t0) / 1000;
+  const deadLettersBefore = sim.deadLetters().length;
+  o.say(`soak: delivered in ${seconds.toFixed(1)} s; ${deadLettersBefore} dead letters; redriving with faults off`);
+  proxy.setRates(NO_FAULTS);
+  sim.setRates(NO_DELIVERY_FAULTS);
+  // Claims of crashed invocations must have died before their keys can be written again.
+  await new Promise((r) => setTimeout(r, o.claimTtlMs + 500));
+  await sim.redrive();
+  await sim.drain(5 * 60_000);
+  return { bytes, seconds, deadLettersBefore, deadLettersAfter: sim.deadLetters().length };
+}
+
+/** Every count of the invariants, and the dead letters left after the redrive, must be zero. */
+function passes(f: Findings, deadLettersAfter: number): boolean {
+  const bad = f.lost + f.corrupted + f.wronglyDeleted + f.leftOver + f.incompleteUploads + f.handoversLeft + f.unpinned;
+  return bad + deadLettersAfter === 0;
 }
 
 /**
@@ -209,12 +244,12 @@ export function formatReport(r: SoakReport): string {
   const outcomes = Object.entries(r.outcomes).sort().map(([k, v]) => `${k} ${v}`).join(', ');
   return [
     `seed ${r.seed}: ${r.objects} objects, ${r.uploads} uploads, ${(r.bytes / 1048576).toFixed(0)} MiB in ${r.seconds.toFixed(1)} s (${r.objectsPerSecond.toFixed(1)} uploads/s)`,
-    `  lost ${r.lost}, corrupted ${r.corrupted}, wrongly deleted ${r.wronglyDeleted}, left over ${r.leftOver} versions, ${r.incompleteUploads} incomplete uploads, ${r.progressLeft} progress objects, ${r.unpinned} requests not naming their bucket's owner`,
+    `  lost ${r.lost}, corrupted ${r.corrupted}, wrongly deleted ${r.wronglyDeleted}, left over ${r.leftOver} versions, ${r.incompleteUploads} incomplete uploads, ${r.handoversLeft} handovers, ${r.unpinned} requests not naming their bucket's owner`,
     `  S3 faults injected: ${faults}`,
     `  deliveries ${d.deliveries}: duplicates ${d.duplicates}, late ${d.late}, crashes ${d.crashes}, form-encoded keys ${d.formEncoded}; invocations ${d.invocations}, failed ${d.failures}, retried ${d.retries}`,
     `  dead letters: ${r.deadLettersBefore} before redrive (${d.expired} too old when their turn came), ${r.deadLettersAfter} after`,
     `  exporter outcomes: ${outcomes}`,
     ...r.problems.slice(0, 10).map((p) => `  problem: ${p}`),
-    `${r.pass ? 'PASS' : 'FAIL'}: seed ${r.seed}, ${r.lost} lost, ${r.corrupted} corrupted, ${r.wronglyDeleted} wrongly deleted, ${r.leftOver + r.incompleteUploads + r.progressLeft} left over, ${r.unpinned} unpinned, ${r.deadLettersAfter} dead letters after redrive`,
+    `${r.pass ? 'PASS' : 'FAIL'}: seed ${r.seed}, ${r.lost} lost, ${r.corrupted} corrupted, ${r.wronglyDeleted} wrongly deleted, ${r.leftOver + r.incompleteUploads + r.handoversLeft} left over, ${r.unpinned} unpinned, ${r.deadLettersAfter} dead letters after redrive`,
   ].join('\n');
 }
