@@ -1,17 +1,23 @@
 import { DEFAULTS } from './defaults';
 
 /**
- * The exporter's errors. Each class names itself (its `name` is what `errorCode` and the logs see) and carries its
- * data; messages are composed once, in the constructor or in `explain`, with the original kept as `cause`.
+ * The exporter's errors, how S3's and the network's are classified, and the retries that classification decides.
+ * Messages are composed once, in a constructor or in `explain` (explain.ts), with the original kept as `cause`.
  */
 
+/**
+ * The root of the exporter's errors: `instanceof ExporterError` tells ours from the SDK's and the network's. Each
+ * subclass sets `name` (what `errorCode` and the logs see) and carries its data.
+ */
+export abstract class ExporterError extends Error {}
+
 /** `Transfer.abort()` was called: `done()` rejects with this (the same name as the SDK's own aborted requests). */
-export class AbortError extends Error {
+export class AbortError extends ExporterError {
   override name = 'AbortError';
 }
 
 /** The invocation stopped a transfer short of Lambda's time limit. */
-export class DeadlineError extends Error {
+export class DeadlineError extends ExporterError {
   override name = 'DeadlineError';
   constructor(
     /** How long before the limit it stopped, and how long the invocation had when it started. */
@@ -28,7 +34,7 @@ export class DeadlineError extends Error {
 }
 
 /** The function's environment is wrong: every problem at once (the stack sets it, so the stack needs fixing). */
-export class ConfigError extends Error {
+export class ConfigError extends ExporterError {
   override name = 'ConfigError';
   constructor(readonly problems: readonly string[]) {
     super(
@@ -39,17 +45,17 @@ export class ConfigError extends Error {
 }
 
 /** The invocation's event is not one the exporter understands. */
-export class EventError extends Error {
+export class EventError extends ExporterError {
   override name = 'EventError';
 }
 
 /** An object larger than S3 can hold in one multipart upload. */
-export class TooLargeError extends Error {
+export class TooLargeError extends ExporterError {
   override name = 'TooLargeError';
 }
 
 /** A failed export, told so that a data engineer knows what to change; the source is always kept. */
-export class ExportError extends Error {
+export class ExportError extends ExporterError {
   override name = 'ExportError';
   constructor(
     message: string,
@@ -68,7 +74,7 @@ export class ExportError extends Error {
  * their lifecycle rule removes it. Classified as its cause (`reason`), which is what stopped the transfer; `explain`
  * adds `note` to the message it composes.
  */
-export class UploadLeftError extends Error {
+export class UploadLeftError extends ExporterError {
   override name = 'UploadLeftError';
   readonly note: string;
   constructor(
@@ -110,7 +116,7 @@ export type Phase = 'read-source' | 'write-target' | 'verify' | 'delete-source';
  * A failure tagged with the step of the export that raised it (`inStep`), so that `explain` can say what was being
  * done; the innermost step wins. Never leaves the export: `failed` (context.ts) turns it into an ExportError.
  */
-export class StepError extends Error {
+export class StepError extends ExporterError {
   override name = 'StepError';
   constructor(
     readonly phase: Phase,

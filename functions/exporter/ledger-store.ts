@@ -1,10 +1,10 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { ledgerKey } from '../../naming';
+import { DEFAULTS } from './defaults';
+import { errorCode, ExportError, httpStatus, isNotFound, sleep } from './errors';
 import { EMPTY_RECORD, type Decision, type KeyRecord } from './ledger';
 import { expectOwner, type OwnedBucket } from './object';
-import { errorCode, ExportError, httpStatus, isNotFound, sleep } from './errors';
-import { DEFAULTS } from './defaults';
 
 const FORMAT = 'hub-exports/ledger/1';
 
