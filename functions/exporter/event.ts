@@ -191,6 +191,27 @@ function checked(o: ObjectCreated, f: ObjectFacts): ObjectFacts {
 }
 
 /**
+ * What one reading of the event's key says the event means, from the newest version there (`current`, undefined for
+ * none) and, when it had to be asked for, the event's version by id (`byId`, undefined when absent or not asked yet).
+ * Undefined: this reading does not show the event's version; with a version id and no `byId` yet, ask for it by id,
+ * otherwise try the next reading (and after the last, the event's object is gone). Throws EventMismatch for a version
+ * whose size is not the event's.
+ */
+export function versionMeant(
+  o: ObjectCreated,
+  current: ObjectFacts | undefined,
+  byId?: ObjectFacts,
+): Resolution | undefined {
+  if (o.versionId === undefined) {
+    return current && sameContent(o, current) ? { status: 'current', source: current } : undefined;
+  }
+  if (current?.versionId === o.versionId) return { status: 'current', source: checked(o, current) };
+  // A version that exists but is not the newest was replaced: by a newer upload, or by a delete marker (no current).
+  if (byId) return { status: 'superseded', source: checked(o, byId), by: current ? 'a newer upload' : 'a deletion' };
+  return undefined;
+}
+
+/**
  * Finds the object the event means. The event's key may be form-encoded or raw, so each reading is tried against
  * the bucket; the one holding the event's version (or, without versions, its size and ETag) wins. The first request
  * asks for the newest version at the key, which in the usual case both resolves the key and shows the event's
@@ -205,15 +226,10 @@ export async function resolveSource(
   for (const key of candidates) {
     const at = { bucket: o.bucket, key, owner };
     const current = await head(client, at);
-    if (o.versionId === undefined) {
-      if (current && sameContent(o, current)) return { status: 'current', source: current };
-      continue;
-    }
-    if (current?.versionId === o.versionId) return { status: 'current', source: checked(o, current) };
-    const version = await head(client, at, o.versionId);
-    if (version) {
-      return { status: 'superseded', source: checked(o, version), by: current ? 'a newer upload' : 'a deletion' };
-    }
+    const meant =
+      versionMeant(o, current) ??
+      (o.versionId === undefined ? undefined : versionMeant(o, current, await head(client, at, o.versionId)));
+    if (meant) return meant;
   }
   return { status: 'gone' };
 }

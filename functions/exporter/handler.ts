@@ -1,14 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_SETTINGS, exporterRoleArn } from '../../naming';
-import { loadConfig, type ExporterConfig } from './config';
+import { createS3Client, loadConfig, type ExporterConfig } from './config';
+import { DEFAULTS } from './defaults';
 import { DeadlineError } from './errors';
 import { parseEvent } from './event';
-import { stdoutLogger, type Logger, type Outcome } from './log';
 import { exportHandedOver, exportObject } from './export';
 import { isHandover } from './handover';
-import { createS3Client } from './config';
-import { DEFAULTS } from './defaults';
+import { stdoutLogger, type Logger, type Outcome } from './log';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,11 +24,25 @@ export interface HandlerResult {
   readonly ignored: readonly string[];
 }
 
+/**
+ * A long copy is handed over once less than this is left: the margin, or half of what there was at the start when
+ * that is less, so a short invocation still gets half its time for parts before it hands over.
+ */
+export const handOverBelowMs = (remainingAtStartMs: number): number =>
+  Math.min(DEFAULTS.handOverMarginMs, remainingAtStartMs / 2);
+
+/**
+ * How long from now the invocation's work is aborted: the margin before Lambda's limit (a tenth of the time when
+ * that is less), left for aborting a multipart upload and logging.
+ */
+export const deadlineAfterMs = (remainingMs: number): number =>
+  Math.max(0, remainingMs - Math.min(DEFAULTS.deadlineMarginMs, remainingMs / 10));
+
 /** True once the invocation should hand a long copy over to the next one; undefined outside Lambda. */
 function handOverCheck(context?: Partial<Context>): (() => boolean) | undefined {
   const remaining = context?.getRemainingTimeInMillis?.bind(context);
   if (!remaining) return undefined;
-  const below = Math.min(DEFAULTS.handOverMarginMs, remaining() / 2);
+  const below = handOverBelowMs(remaining());
   return () => remaining() < below;
 }
 
@@ -44,7 +57,7 @@ function deadline(context?: Partial<Context>): { signal?: AbortSignal; clear: ()
   const remaining = context?.getRemainingTimeInMillis?.();
   if (remaining === undefined) return { clear: () => undefined };
   const controller = new AbortController();
-  const ms = Math.max(0, remaining - Math.min(DEFAULTS.deadlineMarginMs, remaining / 10));
+  const ms = deadlineAfterMs(remaining);
   const timer = setTimeout(() => {
     controller.abort(new DeadlineError(remaining - ms, remaining));
   }, ms);
