@@ -53,9 +53,11 @@ function accountIdProblem(v: string): string | undefined {
   return `expected a 12-digit AWS account ID such as "012345678901", leading zeros kept${lost}`;
 }
 
-/** Reads the exporter's configuration; every problem is reported at once. */
-export function loadConfig(env: Env): ExporterConfig {
-  const problems: string[] = [];
+/**
+ * Readers of one environment that collect every problem instead of stopping at the first: each returns a usable
+ * value (the default when unset or wrong) so that all variables are checked in one pass.
+ */
+function envReader(env: Env, problems: string[]) {
   const text = (name: string): string | undefined => {
     const v = env[name]?.trim();
     return v === '' ? undefined : v;
@@ -84,7 +86,13 @@ export function loadConfig(env: Env): ExporterConfig {
     problems.push(`${name}=${JSON.stringify(v)}: expected a whole number from ${min} to ${max}${unit}`);
     return fallback;
   };
+  return { text, required, oneOf, integer };
+}
 
+/** Reads the exporter's configuration; every problem is reported at once. */
+export function loadConfig(env: Env): ExporterConfig {
+  const problems: string[] = [];
+  const { text, required, oneOf, integer } = envReader(env, problems);
   const dataset = required('DATASET', (v) =>
     /^[a-z][a-z0-9_]*$/.test(v) ? undefined : 'expected a dataset name (lower case letters, digits, underscores)',
   );

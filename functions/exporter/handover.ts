@@ -159,16 +159,8 @@ export function parseHandover(
     (c.PartNumber as number) <= count &&
     typeof c.ETag === 'string';
   if (!Array.isArray(completed) || !completed.every(wholePart)) throw refuse('malformed parts');
-  const facts = source as unknown as ObjectFacts & { lastModified?: string; headers: { Expires?: string } };
   return {
-    source: {
-      ...facts,
-      ...(facts.lastModified !== undefined && { lastModified: new Date(facts.lastModified) }),
-      headers: {
-        ...facts.headers,
-        ...(facts.headers?.Expires !== undefined && { Expires: new Date(facts.headers.Expires) }),
-      },
-    },
+    source: revived(source),
     target: { bucket: config.targetBucket, key: source.key, owner: config.targetBucketOwner },
     strategy,
     uploadId: p.uploadId,
@@ -178,6 +170,19 @@ export function parseHandover(
     startedAt: String(p.startedAt),
     claimId: p.claimId,
     sequencer: p.sequencer,
+  };
+}
+
+/** The source's facts as JSON left them: its dates are strings again, and become dates. */
+function revived(source: Record<string, unknown>): ObjectFacts {
+  const facts = source as unknown as ObjectFacts & { lastModified?: string; headers: { Expires?: string } };
+  return {
+    ...facts,
+    ...(facts.lastModified !== undefined && { lastModified: new Date(facts.lastModified) }),
+    headers: {
+      ...facts.headers,
+      ...(facts.headers?.Expires !== undefined && { Expires: new Date(facts.headers.Expires) }),
+    },
   };
 }
 
