@@ -176,25 +176,60 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(await buckets.versions('export', key)).toEqual([]);
   });
 
+  test('an abandoned handover whose source cannot be deleted yet stays for the retry, which deletes the source', async () => {
+    const { buckets } = h();
+    const key = `${DATASET}/large/overtaken-undeleted.bin`;
+    const older = await buckets.upload(key, bytesOf(SIZE));
+    await run(eventBridgeEvent(buckets.exportBucket, older), invocation(h(), 2));
+    const { event } = await handover(older);
+    const newer = await buckets.upload(key, bytesOf(1000));
+    expect((await run(eventBridgeEvent(buckets.exportBucket, newer), invocation(h()))).logs[0].outcome).toBe('moved');
+
+    // The continuation finds the newer upload delivered, but deleting the older source fails (soak seed 11, in CI).
+    const failing = invocation(h());
+    failing.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (context.commandName === 'DeleteObjectCommand' && input.Key === key) {
+          throw Object.assign(new Error('injected InternalError'), {
+            name: 'InternalError',
+            $metadata: { httpStatusCode: 500 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSourceDelete', priority: 'low' },
+    );
+    expect((await run(event, failing)).error).toBeDefined();
+    expect((await handover(older)).versions).toHaveLength(1);
+
+    const retry = await run(event, invocation(h()));
+    expect(retry.error).toBeUndefined();
+    expect(retry.logs[0]).toMatchObject({ outcome: 'superseded' });
+    expect(await buckets.versions('export', key)).toEqual([]);
+    expect((await handover(older)).versions).toEqual([]);
+    expect(await buckets.incompleteUploads()).toEqual([]);
+  });
+
   test.each([
     ['copy', 'UploadPartCopyCommand'],
     ['stream', 'UploadPartCommand'],
-  ])('in one invocation too (%s): a newer upload exported while the parts were written is not overwritten', async (
-    mode,
-    partCommand,
-  ) => {
-    const { buckets } = h();
-    const key = `${DATASET}/large/overtaken-at-once-${mode}.bin`;
-    const older = await buckets.upload(key, bytesOf(SIZE));
-    const i = invocation(h());
-    const newerBody = overtakeOnLastPart(h(), i, partCommand, key);
-    const r = await run(eventBridgeEvent(buckets.exportBucket, older), i, { TRANSFER_MODE: mode });
-    expect(r.error).toBeUndefined();
-    expect(r.logs[0]).toMatchObject({ outcome: 'superseded', error: 'a newer upload was delivered first' });
-    expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
-    expect(await buckets.incompleteUploads()).toEqual([]);
-    expect(await buckets.versions('export', key)).toEqual([]);
-  });
+  ])(
+    'in one invocation too (%s): a newer upload exported while the parts were written is not overwritten',
+    async (mode, partCommand) => {
+      const { buckets } = h();
+      const key = `${DATASET}/large/overtaken-at-once-${mode}.bin`;
+      const older = await buckets.upload(key, bytesOf(SIZE));
+      const i = invocation(h());
+      const newerBody = overtakeOnLastPart(h(), i, partCommand, key);
+      const r = await run(eventBridgeEvent(buckets.exportBucket, older), i, { TRANSFER_MODE: mode });
+      expect(r.error).toBeUndefined();
+      expect(r.logs[0]).toMatchObject({ outcome: 'superseded', error: 'a newer upload was delivered first' });
+      expect((await buckets.received(key)).sha256).toBe(sha256(newerBody));
+      expect(await buckets.incompleteUploads()).toEqual([]);
+      expect(await buckets.versions('export', key)).toEqual([]);
+    },
+  );
 
   /** Aborts every incomplete upload in the receiving bucket, as the receiver (or another export's clean-up) can. */
   async function abortEveryUpload(buckets: ReturnType<typeof h>['buckets']): Promise<void> {
@@ -301,4 +336,3 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(await buckets.versions('export', uploaded.key)).toHaveLength(1);
   });
 });
-

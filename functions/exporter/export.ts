@@ -6,7 +6,7 @@ import { errorCode, ExportError, inStep, isNotFound, NothingToWrite, reason, ste
 import { existingTarget, head, keyCandidates, resolveSource, type ObjectCreated } from './event';
 import { finishExport, finishSuperseded, finishUnwritten } from './finish';
 import {
-  abandonHandover,
+  abortHandedOverUpload,
   deleteHandover,
   handoverUploadOpen,
   readHandover,
@@ -81,7 +81,8 @@ export async function exportHandedOver(ctx: ExportContext, event: ObjectCreated)
       !(await inStep('read-source', () => head(client, { ...source, owner: config.platformAccount }, source.versionId)))
     ) {
       // Deleted, or exported by a repeated upload event's own copy: the upload here is of no use any more.
-      await abandonHandover(ctx.client, handover, at);
+      await abortHandedOverUpload(ctx.client, handover);
+      await deleteHandover(client, at);
       return log.emit('already_moved');
     }
     const found = handover;
@@ -166,10 +167,7 @@ async function continueHandover(ctx: ExportContext, handover: Handover, at: Hand
   const version = { sequencer: handover.sequencer, versionId: source.versionId! };
   const options = { write: false, id: handover.claimId };
   const { entry, claim } = await KeyClaim.enter(claimOptions(ctx, source.key), version, options);
-  if (entry !== 'go') {
-    await abandonHandover(ctx.client, handover, at, claim);
-    return finishUnwritten(ctx, source, log, entry);
-  }
+  if (entry !== 'go') return finishAbandoned(ctx, handover, at, log, claim, entry);
   try {
     let transferred: TransferResult;
     try {
@@ -211,14 +209,29 @@ async function afterFailedHandover(
 ): Promise<Outcome> {
   const { source, target } = handover;
   const failure = reason(err);
-  if (failure instanceof NothingToWrite) {
-    await abandonHandover(ctx.client, handover, at, claim);
-    return finishUnwritten(ctx, source, log, failure.why);
-  }
+  if (failure instanceof NothingToWrite) return finishAbandoned(ctx, handover, at, log, claim, failure.why);
   if (errorCode(err) !== 'NoSuchUpload' && (await handoverUploadOpen(ctx.client, handover))) throw err;
   if (verificationProblem(source, await existingTarget(ctx.client, target)))
     return startAgain(ctx, handover, at, claim);
   return finishHandedOver(ctx, handover, at, log, claim);
+}
+
+/**
+ * Nothing is left to write (a newer upload was delivered, or this one was): the upload is aborted, the source dealt
+ * with as any unwritten export's, and only then the handover dropped, so that the retry of a failure finds it.
+ */
+async function finishAbandoned(
+  ctx: ExportContext,
+  handover: Handover,
+  at: HandoverVersion,
+  log: ExportLog,
+  claim: KeyClaim,
+  why: 'superseded' | 'delivered',
+): Promise<Outcome> {
+  await abortHandedOverUpload(ctx.client, handover, claim);
+  const outcome = await finishUnwritten(ctx, handover.source, log, why);
+  await inStep('delete-source', () => deleteHandover(ctx.client, at));
+  return outcome;
 }
 
 /** Finishes as any export does (finish.ts), then drops the handover: nothing is left to continue. */
@@ -274,7 +287,8 @@ const abandons = (err: unknown): boolean => {
 
 /** What a failed handed-over export leaves for the retry, said at the end of its message. */
 function keptNote(err: unknown, handover: Handover | undefined): string {
-  if (!handover || stepOf(err).phase === 'read-source' || abandons(err)) return '';
+  // Only while writing is the upload still open; once verifying or deleting, it was completed (or aborted).
+  if (!handover || stepOf(err).phase !== 'write-target' || abandons(err)) return '';
   const total = partCount(handover.source.size, handover.partSize);
   return (
     `The multipart upload ${handover.uploadId} and its handover (${handover.completed.length} of ${total} parts) ` +

@@ -186,17 +186,15 @@ function revived(source: Record<string, unknown>): ObjectFacts {
   };
 }
 
-/** The upload can never be completed (the source is gone, or nothing is to be written): abort it, drop the handover. */
-export async function abandonHandover(
-  client: S3Client,
-  handover: Handover,
-  at: HandoverVersion,
-  claim?: KeyClaim,
-): Promise<void> {
+/**
+ * The handover's upload can never be completed (the source is gone, or nothing is to be written): it is aborted and
+ * the claim released. The handover itself is for the caller to drop, once the source is dealt with: dropped first, a
+ * failure on the way would leave the retry of its event nothing to find, and the source undeleted for ever.
+ */
+export async function abortHandedOverUpload(client: S3Client, handover: Handover, claim?: KeyClaim): Promise<void> {
   const upload = targetUpload(handover.target, handover.uploadId);
   await abortUpload(client, upload, DEFAULTS.partAttempts, new Error('abandoned'));
   await claim?.release();
-  await deleteHandover(client, at);
 }
 
 /**
