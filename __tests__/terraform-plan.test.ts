@@ -27,6 +27,7 @@ const EXPORTER = {
   aws_s3_object: 1,
   aws_sns_topic: 1,
   aws_sns_topic_policy: 1,
+  aws_cloudwatch_dashboard: 1,
 };
 const push = (users: number) => ({
   aws_iam_role: 1,

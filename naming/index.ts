@@ -3,3 +3,4 @@ export * from './names';
 export { bucketNameProblem } from './bucket-name';
 export * from './policy-document';
 export * from './permissions';
+export * from './metrics';

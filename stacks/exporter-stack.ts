@@ -8,6 +8,7 @@ import { alarmTopicName, artifactBucketName, artifactKey, ledgerBucketName, stac
 import type { Settings } from '../settings';
 import { PlatformStack } from './platform-stack';
 import { alarmTopicPolicy, artifactBucketPolicy, exportBucketPolicy, ledgerBucketPolicy } from './policies';
+import { ExportsDashboard } from './exports-dashboard';
 import { SecureBucket } from './secure-bucket';
 import type { LambdaArtifact } from '../packaging/lambda-bundle';
 
@@ -16,8 +17,8 @@ export const LEDGER_RECORD_DAYS = 30;
 
 /**
  * What every push dataset shares, and nothing that names a dataset, so adding a dataset never changes this stack:
- * the export bucket (versioned, events to EventBridge), the exporters' ledger, the exporter's code, and the alarm
- * topic.
+ * the export bucket (versioned, events to EventBridge), the exporters' ledger, the exporter's code, the alarm
+ * topic, and the dashboard of every dataset's exports.
  */
 export class ExporterStack extends PlatformStack {
   constructor(scope: Construct, settings: Settings, artifact: LambdaArtifact) {
@@ -69,5 +70,8 @@ export class ExporterStack extends PlatformStack {
     // notifications carry metric names, not data.
     const topic = new SnsTopic(this, 'alarm-topic', { name: alarmTopicName(s) });
     new SnsTopicPolicy(this, 'alarm-topic-policy', { arn: topic.arn, policy: toJson(alarmTopicPolicy(s)) });
+
+    // Every dataset's exports and failures by metric search: adding a dataset changes nothing here.
+    new ExportsDashboard(this, 'exports-dashboard', { region: s.region });
   }
 }

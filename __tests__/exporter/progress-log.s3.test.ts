@@ -1,4 +1,5 @@
 import type { ObjectLog, ProgressLog } from '../../functions/exporter/log';
+import { emfProblems } from './helpers/emf';
 import { eventBridgeEvent } from './helpers/events';
 import { describeWithS3, MiB, type Harness } from './helpers/harness';
 import { bytesOf, clientFor } from './helpers/local-s3';
@@ -26,6 +27,10 @@ function slowClient(h: Harness, command: string) {
 /** What a data engineer reading the lines in order relies on. */
 function expectConsistent(lines: ProgressLog[], final: ObjectLog, partsTotal: number): void {
   expect(lines.length).toBeGreaterThan(0);
+  // Only the final line is metrics (CloudWatch Embedded Metric Format); a progress line must not count the object.
+  expect(emfProblems(final as unknown as Record<string, unknown>)).toEqual([]);
+  expect(final).toMatchObject({ Dataset: final.dataset, ObjectsExported: 1, BytesExported: SIZE, Failures: 0 });
+  for (const line of lines) expect(line).not.toHaveProperty('_aws');
   for (const [i, line] of lines.entries()) {
     expect(line).toMatchObject({
       level: 'info',

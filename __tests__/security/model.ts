@@ -101,6 +101,8 @@ const MODELLED = new Set([
 ]);
 const NO_PERMISSION = new Set([
   'aws_s3_bucket_notification',
+  // Graphs of metrics; its body names no principal and grants nothing.
+  'aws_cloudwatch_dashboard',
   'aws_s3_object',
   'aws_cloudwatch_metric_alarm',
   'aws_lambda_function_event_invoke_config',

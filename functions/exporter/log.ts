@@ -1,3 +1,4 @@
+import { EXPORT_METRICS, METRIC_DIMENSION, METRIC_NAMESPACE } from '../../naming';
 import type { ExporterConfig } from './config';
 import type { Transfer, TransferProgress, TransferResult } from './transfer/transfer';
 
@@ -31,6 +32,54 @@ export interface ObjectLog {
 }
 
 /**
+ * The final line is also the object's metrics, in CloudWatch Embedded Metric Format: CloudWatch Logs extracts the
+ * values named under `_aws` from the line's own members (namespace HubExports, dimension Dataset; naming/metrics.ts).
+ * `ObjectsExported` and `BytesExported` count deliveries (moved, copied), `Failures` failed attempts, `Duration` is
+ * `duration_ms`. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+export interface MetricMembers {
+  readonly _aws: {
+    /** Milliseconds since the epoch: when the line was written. */
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: readonly { readonly Name: string; readonly Unit: string }[];
+    }[];
+  };
+  readonly Dataset: string;
+  readonly ObjectsExported: number;
+  readonly BytesExported: number;
+  readonly Failures: number;
+  readonly Duration: number;
+}
+
+/** The metric members of an object's final line. */
+export function metricMembers(
+  line: Pick<ObjectLog, 'dataset' | 'outcome' | 'bytes' | 'duration_ms'>,
+  now = Date.now(),
+): MetricMembers {
+  const delivered = line.outcome === 'moved' || line.outcome === 'copied';
+  return {
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[METRIC_DIMENSION]],
+          Metrics: EXPORT_METRICS.map((m) => ({ Name: m.name, Unit: m.unit })),
+        },
+      ],
+    },
+    Dataset: line.dataset,
+    ObjectsExported: delivered ? 1 : 0,
+    BytesExported: delivered ? (line.bytes ?? 0) : 0,
+    Failures: line.outcome === 'failed' ? 1 : 0,
+    Duration: line.duration_ms,
+  };
+}
+
+/**
  * While a transfer runs longer than PROGRESS_LOG_INTERVAL_MS, a line at that interval: the final line's keys, with
  * `outcome` `in_progress`, `parts` and `throughput_mib_s` so far (this invocation's), and three more. A query for
  * one line per object filters `outcome != "in_progress"`.
@@ -45,7 +94,8 @@ export interface ProgressLog extends Omit<ObjectLog, 'outcome'> {
   readonly eta_s: number | null;
 }
 
-export type LogLine = ObjectLog | ProgressLog;
+/** A progress line carries no metrics: only the final line counts the object. */
+export type LogLine = (ObjectLog & MetricMembers) | ProgressLog;
 export type Logger = (line: LogLine) => void;
 
 /** Plain stdout: with Lambda's text log format each line reaches CloudWatch as it is, valid JSON. */
@@ -131,7 +181,7 @@ export class ExportLog {
   }
 
   emit(outcome: Outcome, error?: string): Outcome {
-    this.log({
+    const line: ObjectLog = {
       level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
       ...this.base(),
       strategy: this.transfer?.strategy ?? 'none',
@@ -141,7 +191,8 @@ export class ExportLog {
       throughput_mib_s: this.transfer ? throughputMiBs(this.moved, this.transferMs) : null,
       outcome,
       error: error ?? null,
-    });
+    };
+    this.log({ ...line, ...metricMembers(line) });
     return outcome;
   }
 }
