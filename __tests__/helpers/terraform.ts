@@ -13,10 +13,13 @@ export const terraformAvailable = (): boolean => spawnSync('terraform', ['versio
 
 let cliConfig: string | undefined;
 /** The environment every terraform run gets: the mirror-only CLI config, no checkpoint, fake credentials. */
-export function environment(): NodeJS.ProcessEnv {
+function environment(): NodeJS.ProcessEnv {
   if (!cliConfig) {
     cliConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfrc-')), 'terraform.rc');
-    fs.writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${PROVIDER_MIRROR}"\n  }\n}\n`);
+    fs.writeFileSync(
+      cliConfig,
+      `provider_installation {\n  filesystem_mirror {\n    path = "${PROVIDER_MIRROR}"\n  }\n}\n`,
+    );
   }
   return {
     ...process.env,
@@ -52,15 +55,27 @@ export interface PlanResult {
   readonly otherActions: string[];
 }
 
-async function terraform(dir: string, ...args: string[]): Promise<string> {
+/**
+ * terraform in `dir` with the offline environment (plus `extraEnv`); a failure says the command and terraform's own
+ * words. Exit status 2 is an answer, not a failure, for `-detailed-exitcode` (the plan changes something).
+ */
+export async function runTerraform(
+  dir: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ stdout: string; changes: boolean }> {
+  const env = { ...environment(), ...extraEnv };
   try {
-    const { stdout } = await run('terraform', args, { cwd: dir, env: environment(), maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
+    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 });
+    return { stdout, changes: false };
   } catch (e) {
-    const err = e as { stderr?: string; stdout?: string; message: string };
+    const err = e as { code?: unknown; stderr?: string; stdout?: string; message: string };
+    if (err.code === 2 && args.includes('-detailed-exitcode')) return { stdout: err.stdout ?? '', changes: true };
     throw new Error(`terraform ${args.join(' ')} in ${dir} failed:\n${err.stderr || err.stdout || err.message}`);
   }
 }
+
+const terraform = async (dir: string, ...args: string[]): Promise<string> => (await runTerraform(dir, args)).stdout;
 
 /** init (from the mirror), validate, and an offline plan of one synthesized stack directory. */
 export async function initValidatePlan(stackDir: string): Promise<PlanResult> {

@@ -229,9 +229,7 @@ async function finishAbandoned(
   why: 'superseded' | 'delivered',
 ): Promise<Outcome> {
   await abortHandedOverUpload(ctx.client, handover, claim);
-  const outcome = await finishUnwritten(ctx, handover.source, log, why);
-  await inStep('delete-source', () => deleteHandover(ctx.client, at));
-  return outcome;
+  return droppingHandover(ctx, at, await finishUnwritten(ctx, handover.source, log, why));
 }
 
 /** Finishes as any export does (finish.ts), then drops the handover: nothing is left to continue. */
@@ -242,7 +240,11 @@ async function finishHandedOver(
   log: ExportLog,
   claim: KeyClaim,
 ): Promise<Outcome> {
-  const outcome = await finishExport(ctx, handover.source, handover.target, log, claim);
+  return droppingHandover(ctx, at, await finishExport(ctx, handover.source, handover.target, log, claim));
+}
+
+/** The export ended with `outcome`: its handover goes last, so that the retry of any failure before still finds it. */
+async function droppingHandover(ctx: ExportContext, at: HandoverVersion, outcome: Outcome): Promise<Outcome> {
   await inStep('delete-source', () => deleteHandover(ctx.client, at));
   return outcome;
 }

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { OFFLINE_OVERRIDE, environment } from '../../__tests__/helpers/terraform';
+import { OFFLINE_OVERRIDE, runTerraform } from '../../__tests__/helpers/terraform';
 
 /**
  * Terraform, offline, for plan-against.ts: init from the provider mirror, plan, and a state (format 4) fabricated from
@@ -26,26 +24,12 @@ export interface ResourceChange {
 export type Json = Record<string, unknown>;
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const run = promisify(execFile);
-
 /**
- * terraform with the test helper's offline environment. Every run starts the AWS provider (about 5 s of CPU, and most
- * of this tool's time); a quarter of that is garbage collection in a process that lives seconds, hence GOGC=off with
- * a memory limit as the backstop. Exit status 2 is an answer for -detailed-exitcode (the plan changes something).
+ * terraform offline (the test helper's runner). Every run starts the AWS provider (about 5 s of CPU, and most of this
+ * tool's time); a quarter of that is garbage collection in a process that lives seconds, hence GOGC=off with a
+ * memory limit as the backstop.
  */
-async function tf(dir: string, ...args: string[]): Promise<{ stdout: string; changes: boolean }> {
-  const env = { ...environment(), GOGC: 'off', GOMEMLIMIT: '1GiB' };
-  try {
-    return {
-      stdout: (await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 })).stdout,
-      changes: false,
-    };
-  } catch (e) {
-    const err = e as { code?: unknown; stdout?: string; stderr?: string; message: string };
-    if (err.code === 2 && args.includes('-detailed-exitcode')) return { stdout: err.stdout ?? '', changes: true };
-    throw new Error(`terraform ${args.join(' ')} in ${dir} failed:\n${err.stderr || err.stdout || err.message}`);
-  }
-}
+const tf = (dir: string, ...args: string[]) => runTerraform(dir, args, { GOGC: 'off', GOMEMLIMIT: '1GiB' });
 
 /** Provider overrides that make every run offline, and a local state file whatever backend the settings chose. */
 export async function prepare(dir: string): Promise<void> {
