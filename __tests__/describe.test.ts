@@ -7,10 +7,10 @@ import { only, policyOf, resources, synthesize } from './helpers/synth';
  * `describe` must tell people exactly what Terraform builds: every name and ARN it prints is checked against the
  * synthesized stacks of the repository's own datasets, for every example dataset.
  */
-function run(argv: string[]) {
+function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const status = describeCommand(argv, {}, (t) => out.push(t), (t) => err.push(t));
+  const status = describeCommand(argv, env, (t) => out.push(t), (t) => err.push(t));
   return { status, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -71,6 +71,33 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
     const blocks = [...text.matchAll(/^(\[|\{)$[\s\S]*?^(\]|\})$/gm)].map((m) => JSON.parse(m[0]));
     const key = described.receiverKey ? [described.receiverKey.statement] : [];
     expect(blocks).toEqual([described.receiverStatements, ...key]);
+  });
+
+  test('receipts are where its users may read and list them, and are kept as long as the lifecycle rule says', () => {
+    const userPolicies = Object.values(resources(stack, 'aws_iam_role_policy')).filter((p) => p.role !== '${aws_iam_role.exporter-role.name}');
+    const prefix = described.receipts.location.replace(/^s3:\/\/[^/]+\//, '').replace(/<day>\/$/, '');
+    for (const p of userPolicies) {
+      const bySid = Object.fromEntries(policyOf(p.policy).Statement.map((st) => [st.Sid, st]));
+      expect(bySid.ReadDatasetReceipts.Resource).toBe(`arn:aws:s3:::${DEFAULT_SETTINGS.exportBucket}/${prefix}*`);
+      expect(bySid.ListDatasetReceipts.Condition).toEqual({ StringLike: { 's3:prefix': [prefix, `${prefix}*`] } });
+    }
+    expect(described.receipts.location).toBe(`s3://${DEFAULT_SETTINGS.exportBucket}/export-receipts/${name}/<day>/`);
+    expect([...described.receipts.readers].sort()).toEqual(userPolicies.map((p) => p.role).sort());
+    const rules = Object.values(resources(stacks['exporter'], 'aws_s3_bucket_lifecycle_configuration')).flatMap((l) => l.rule as { id: string; expiration?: { days: number }[] }[]);
+    expect(described.receipts.retentionDays).toBe(rules.find((r) => r.id === 'expire-receipts')?.expiration?.[0].days);
+  });
+
+  test('the text says where the receipts are, how long they stay, and gives the two commands that read them', () => {
+    const text = run([name]).out;
+    expect(text).toContain(`Receipts              ${described.receipts.location} (kept 400 days)`);
+    expect(described.receipts.commands).toEqual([
+      `aws s3 ls ${described.receipts.location}reports%2Fmarch`,
+      `aws s3 cp ${described.receipts.location}<receipt>.json -`,
+    ]);
+    for (const c of described.receipts.commands) expect(text).toContain(`\n  ${c}\n`);
+    const longer = run([name], { HUB_EXPORTS_RECEIPT_RETENTION_DAYS: '731' });
+    expect(longer.out).toContain('(kept 731 days)');
+    expect(JSON.parse(run(['--json', name], { HUB_EXPORTS_RECEIPT_RETENTION_DAYS: '731' }).out).receipts.retentionDays).toBe(731);
   });
 
   test("with kms_key_arn, the key statement grants the role exactly what the role's policy allows on that key", () => {

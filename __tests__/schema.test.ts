@@ -23,6 +23,7 @@ const VALIDATOR_ONLY: Record<string, string> = {
   'pull_datasets/hub_exports_lambda_code.yaml': "the derived bucket must not be the exporter's code bucket",
   'push_datasets/bucket_ledger_bucket.yaml': "the target must not be the exporters' ledger bucket (a setting)",
   'pull_datasets/hub_exports_ledger.yaml': "the derived bucket must not be the exporters' ledger bucket",
+  'pull_datasets/hub_exports_audit_results.yaml': "the derived bucket must not be the audit table's results bucket",
   'push_datasets/kms_platform_account.yaml': "the receiver's key must not be in the platform account (a setting)",
   'push_datasets/bucket_owner_platform.yaml': 'the receiving account must not be the platform account (a setting)',
   'push_datasets/kms_other_account.yaml': "the receiver's key must be in the bucket_owner account (two fields)",

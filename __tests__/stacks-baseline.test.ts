@@ -74,6 +74,61 @@ describe('exporter stack', () => {
     ]);
   });
 
+  test('the export bucket expires receipts 400 days after they are written (then as old versions, 30 days later)', () => {
+    const exportBucket = bucketsOf(exporter).find((b) => b.name === 'mojap-hub-exports')!;
+    const [lifecycle] = attached(exporter, 'aws_s3_bucket_lifecycle_configuration', exportBucket.id);
+    const rules = lifecycle.rule as { id: string }[];
+    expect(rules.find((r) => r.id === 'expire-receipts')).toEqual({
+      id: 'expire-receipts',
+      status: 'Enabled',
+      filter: [{ prefix: 'export-receipts/' }],
+      expiration: [{ days: 400 }],
+    });
+    // The whole-bucket rule that removes expired (noncurrent) versions covers the receipts too.
+    expect(rules.find((r) => r.id === 'expire-noncurrent-versions')).toMatchObject({ filter: [{ prefix: '' }] });
+  });
+
+  test('the export bucket policy: nobody deletes a receipt, nobody but an exporter writes one, and only once', () => {
+    const exportBucket = bucketsOf(exporter).find((b) => b.name === 'mojap-hub-exports')!;
+    const [policy] = attached(exporter, 'aws_s3_bucket_policy', exportBucket.id);
+    const statements = policyOf(policy.policy).Statement;
+    const receipts = 'arn:aws:s3:::mojap-hub-exports/export-receipts/*';
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'DenyInsecureTransport',
+      'DenyTlsBelow12',
+      'DenyChangingReceipts',
+      'DenyReceiptWritesButExporters',
+      'DenyReplacingReceipts',
+    ]);
+    const deny = { Effect: 'Deny', Principal: '*', Resource: receipts };
+    expect(statements.slice(2)).toEqual([
+      {
+        Sid: 'DenyChangingReceipts',
+        ...deny,
+        Action: [
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+          's3:PutObjectTagging',
+          's3:PutObjectVersionTagging',
+          's3:DeleteObjectTagging',
+          's3:DeleteObjectVersionTagging',
+        ],
+      },
+      {
+        Sid: 'DenyReceiptWritesButExporters',
+        ...deny,
+        Action: ['s3:PutObject'],
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::593291632749:role/service-role/export_*-move' } },
+      },
+      {
+        Sid: 'DenyReplacingReceipts',
+        ...deny,
+        Action: ['s3:PutObject'],
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      },
+    ]);
+  });
+
   test('the ledger bucket is unversioned, sends no events and expires each record 30 days after its last write', () => {
     const ledger = bucketsOf(exporter).find((b) => b.name === 'mojap-hub-exports-ledger')!;
     expect(attached(exporter, 'aws_s3_bucket_versioning', ledger.id)).toEqual([]);
@@ -94,7 +149,8 @@ describe('exporter stack', () => {
   });
 
   test('names no dataset, so adding one never changes it', () => {
-    expect(JSON.stringify(exporter)).not.toMatch(/proj|share_/);
+    // Except in the audit table's partition `projection.*` properties, which are not a dataset's.
+    expect(JSON.stringify(exporter)).not.toMatch(/proj(?!ection)|share_/);
   });
 
   test('has an alarm topic that only this account\'s CloudWatch alarms may publish to', () => {
@@ -218,16 +274,28 @@ describe.each([
     for (const a of alarms) expect(a.alarm_actions).toEqual(['arn:aws:sns:eu-west-1:593291632749:mojap-hub-exports-alarms']);
   });
 
-  test('each user may upload under "<name>/" and list it, through a policy named after the dataset', () => {
+  test('each user may upload under "<name>/", list it and read its receipts, through a policy named after the dataset', () => {
     const userPolicies = Object.entries(resources(stack, 'aws_iam_role_policy')).filter(([id]) => id !== 'exporter-policy');
     expect(userPolicies.map(([, p]) => p.role).sort()).toEqual([...users].sort());
     for (const [, p] of userPolicies) {
       expect(p.name).toBe(`hub-exports-push-${name}`);
-      const [upload, list] = policyOf(p.policy).Statement;
+      const [upload, list, ...rest] = policyOf(p.policy).Statement;
       expect(upload).toMatchObject({ Effect: 'Allow', Resource: `arn:aws:s3:::mojap-hub-exports/${name}/*` });
       expect(upload.Action).toContain('s3:PutObject');
       expect(upload.Action).not.toContain('s3:GetObject');
       expect(list).toMatchObject({ Action: ['s3:ListBucket'], Condition: { StringLike: { 's3:prefix': [`${name}/`, `${name}/*`] } } });
+      // Receipts: exactly these two statements more, read and list under "export-receipts/<name>/", slash included.
+      const receipts = `export-receipts/${name}/`;
+      expect(rest).toEqual([
+        { Sid: 'ReadDatasetReceipts', Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::mojap-hub-exports/${receipts}*` },
+        {
+          Sid: 'ListDatasetReceipts',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket'],
+          Resource: 'arn:aws:s3:::mojap-hub-exports',
+          Condition: { StringLike: { 's3:prefix': [receipts, `${receipts}*`] } },
+        },
+      ]);
     }
   });
 

@@ -20,14 +20,19 @@ const S3_BUCKET_SET = {
   aws_s3_bucket_lifecycle_configuration: 1,
 };
 const EXPORTER = {
-  // Three secure buckets: the export bucket, the exporters' ledger and the code bucket; only the first is versioned.
-  ...Object.fromEntries(Object.entries(S3_BUCKET_SET).map(([k, v]) => [k, 3 * v])),
+  // Four secure buckets: the export bucket, the exporters' ledger, the code bucket and the audit query results;
+  // only the first is versioned.
+  ...Object.fromEntries(Object.entries(S3_BUCKET_SET).map(([k, v]) => [k, 4 * v])),
   aws_s3_bucket_versioning: 1,
   aws_s3_bucket_notification: 1,
   aws_s3_object: 1,
   aws_sns_topic: 1,
   aws_sns_topic_policy: 1,
   aws_cloudwatch_dashboard: 1,
+  // The audit table (stacks/audit-table.ts).
+  aws_glue_catalog_database: 1,
+  aws_glue_catalog_table: 1,
+  aws_athena_workgroup: 1,
 };
 const push = (users: number) => ({
   aws_iam_role: 1,

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { unzipSync } from 'fflate';
 import { DEFAULTS } from '../functions/exporter/defaults';
+import { RECEIPTS_ROOT } from '../naming';
 import { bundleLambda } from '../packaging/lambda-bundle';
 import { createS3Client } from '../functions/exporter/config';
 import { eventBridgeEvent } from '../__tests__/exporter/helpers/events';
@@ -95,7 +96,10 @@ async function timed(fn: () => Promise<void> | void): Promise<number> {
 }
 
 /** Requests the handler sends for one small file (1 KiB), moved, counted by an SDK middleware on its client. */
-async function requestsPerSmallMove(s3: LocalS3, harness: Harness): Promise<Record<string, number>> {
+async function requestsPerSmallMove(
+  s3: LocalS3,
+  harness: Harness,
+): Promise<{ counts: Record<string, number>; receiptBytes: number }> {
   const client = createS3Client(
     { endpoint: s3.endpoint },
     {
@@ -104,9 +108,13 @@ async function requestsPerSmallMove(s3: LocalS3, harness: Harness): Promise<Reco
     },
   );
   const counts: Record<string, number> = {};
+  let receiptBytes = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      const input = args.input as { Key?: string; Body?: unknown };
+      const receipt = input.Key?.startsWith(RECEIPTS_ROOT) === true;
+      if (receipt && typeof input.Body === 'string') receiptBytes += Buffer.byteLength(input.Body);
+      const name = `${(context.commandName ?? 'unknown').replace(/Command$/, '')}${receipt ? ' (receipt)' : ''}`;
       counts[name] = (counts[name] ?? 0) + 1;
       return next(args);
     },
@@ -116,7 +124,7 @@ async function requestsPerSmallMove(s3: LocalS3, harness: Harness): Promise<Reco
   const r = await harness.run(eventBridgeEvent(harness.buckets.exportBucket, small), {}, { client });
   if (r.error) throw r.error;
   client.destroy();
-  return counts;
+  return { counts, receiptBytes };
 }
 
 /** Handler time for one small file, moved, over `n` files one after another (the client warm): median and max. */
@@ -260,12 +268,18 @@ async function main() {
       ).toFixed(0)} GiB before a longer copy hands over to the next`,
     );
 
-    const counts = await requestsPerSmallMove(s3, harness);
+    const { counts, receiptBytes } = await requestsPerSmallMove(s3, harness);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     console.log(
-      `\nrequests per small-file move: ${total} (${Object.entries(counts)
+      `\nrequests per small-file move, receipts on: ${total} (${Object.entries(counts)
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}); goal ≤ 3`,
+        .join(', ')}); the receipt is one PutObject of ${receiptBytes} bytes`,
+    );
+    // S3 Standard in eu-west-1: $0.005 per 1,000 PUTs, $0.023 per GB-month (docs/exporter.md, "What receipts cost").
+    const gb = (receiptBytes * 1e6) / 1e9;
+    console.log(
+      `  per million small files, receipts add 1,000,000 PUTs (about $5) and ${gb.toFixed(2)} GB kept ` +
+        `(about $${(gb * 0.023 * 13).toFixed(2)} over the 400 days' retention)`,
     );
     const latency = await smallMoveLatency(harness);
     console.log(

@@ -5,9 +5,10 @@ import { commandLine, settingsFor, type Print } from './cli';
 const USAGE = `usage: npm run describe -- [--json] <dataset name> [...]
 
 Prints what a deployed dataset gives its users, receivers and reviewers: for a push dataset where to upload, who
-may, the receiving account, the exporter role and the statements the receiving bucket's owner must add; for a pull
-dataset the bucket, who can read and write it, how to read it from another account and the identity policy each
-role in pull_arns needs in its own account. --json prints the same as JSON.
+may, the receiving account, the exporter role, where its receipts are (did a file arrive, and when) and the
+statements the receiving bucket's owner must add; for a pull dataset the bucket, who can read and write it, how to
+read it from another account and the identity policy each role in pull_arns needs in its own account. --json
+prints the same as JSON.
 
 Exit status: 0 described, 1 a dataset file is invalid or no dataset has that name, 2 usage error.`;
 
@@ -36,7 +37,7 @@ export function describeCommand(
   for (const name of names) {
     const push = datasets.push.find((d) => d.name === name);
     const pull = datasets.pull.find((d) => d.name === name);
-    if (push) found.push(describePush(settings.platform, push, `push_datasets/${name}.yaml`));
+    if (push) found.push(describePush(settings.platform, push, `push_datasets/${name}.yaml`, settings.receiptRetentionDays));
     if (pull) found.push(describePull(settings.platform, pull, `pull_datasets/${name}.yaml`));
     if (!push && !pull) {
       const known = [...datasets.push, ...datasets.pull].map((d) => d.name).sort();

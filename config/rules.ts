@@ -1,6 +1,7 @@
 import {
   MAX_ROLE_NAME_LENGTH,
   artifactBucketName,
+  auditResultsBucketName,
   bucketNameProblem,
   exporterName,
   ledgerBucketName,
@@ -110,6 +111,12 @@ export function pullRules(d: PullDataset, fileStem: string, s: PlatformSettings)
     out.push({
       path: ['name'],
       message: `gives the bucket name "${bucket}", which holds the exporters' ledger: choose another name`,
+    });
+  } else if (bucket === auditResultsBucketName(s)) {
+    // Its users' role policies would reach the results of every audit query (what was sent, to whom).
+    out.push({
+      path: ['name'],
+      message: `gives the bucket name "${bucket}", which holds the audit table's query results: choose another name`,
     });
   }
   return out;

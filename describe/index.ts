@@ -1,4 +1,5 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
+import { SETTINGS } from '../settings';
 import { pullReaderPolicy } from '../stacks/policies';
 import {
   alarmTopicName,
@@ -11,6 +12,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
   pullBucketName,
+  receiptPrefix,
   receiverKeyStatement,
   receiverStatement,
   receiverStatements,
@@ -48,6 +50,19 @@ export interface PushDescription {
   readonly receiverStatement: PolicyStatement;
   /** With `kms_key_arn`: the receiver's key, and the statement its owner adds to the key's policy. */
   readonly receiverKey?: { readonly arn: string; readonly statement: PolicyStatement };
+  /** Where the exporter records what happened to each upload, who reads it, and the commands that read it. */
+  readonly receipts: Receipts;
+}
+
+export interface Receipts {
+  /** `s3://<export bucket>/export-receipts/<name>/<day>/`: `<day>` is the UTC day of the upload (yyyy-mm-dd). */
+  readonly location: string;
+  /** The dataset's users: nobody else's upload policy reaches them, and nobody can change or delete one. */
+  readonly readers: readonly string[];
+  /** Then the bucket's lifecycle removes them (the setting receiptRetentionDays). */
+  readonly retentionDays: number;
+  /** `aws s3 ls` of one day's receipts of a file (its name URI-encoded), and `aws s3 cp` of one receipt. */
+  readonly commands: readonly string[];
 }
 
 export interface PullDescription {
@@ -74,7 +89,16 @@ export interface PullDescription {
 
 export type Description = PushDescription | PullDescription;
 
-export function describePush(s: PlatformSettings, d: PushDataset, file: string): PushDescription {
+/**
+ * `receiptRetentionDays` is the resolved setting (bin/describe.ts passes it); the default is the setting's, for
+ * callers that only want the receiver's statements.
+ */
+export function describePush(
+  s: PlatformSettings,
+  d: PushDataset,
+  file: string,
+  receiptRetentionDays: number = SETTINGS.receiptRetentionDays.fallback,
+): PushDescription {
   const role = exporterRoleArn(s, d.name);
   return {
     kind: 'push',
@@ -101,6 +125,21 @@ export function describePush(s: PlatformSettings, d: PushDataset, file: string):
         statement: receiverKeyStatement({ keyArn: d.kms_key_arn, principal: role }),
       },
     }),
+    receipts: receiptsOf(s, d, receiptRetentionDays),
+  };
+}
+
+function receiptsOf(s: PlatformSettings, d: PushDataset, retentionDays: number): Receipts {
+  const location = `s3://${s.exportBucket}/${receiptPrefix(d.name)}<day>/`;
+  return {
+    location,
+    readers: d.users,
+    retentionDays,
+    commands: [
+      // The file's path after `<name>/`, URI-encoded as receipt names are (naming/receipts.ts): a prefix will do.
+      `aws s3 ls ${location}reports%2Fmarch`,
+      `aws s3 cp ${location}<receipt>.json -`,
+    ],
   };
 }
 
@@ -162,6 +201,23 @@ function readerPolicyText(d: PullDescription): string[] {
   ];
 }
 
+/** "Did my file arrive?": where the receipts are and the two commands that answer it (docs/user-guide.md). */
+function receiptsText(d: PushDescription): string[] {
+  return [
+    'Did a file arrive, and when? For each upload the exporter writes a receipt of what happened to it (moved,',
+    "copied, already_there, superseded, refused or failed), named after the file's path in the dataset's folder,",
+    'URI-encoded (reports/march.csv is reports%2Fmarch.csv), under the UTC day of the upload (<day>: yyyy-mm-dd):',
+    '',
+    `  ${d.receipts.location}`,
+    '',
+    'The users above can list and read them; nobody can change or delete them, and they are removed',
+    `${d.receipts.retentionDays} days after they were written. List a file's receipts, then print one:`,
+    '',
+    ...d.receipts.commands.map((c) => `  ${c}`),
+    '',
+  ];
+}
+
 /** The text `describe` prints: labelled lines a person can read and copy from. */
 export function renderText(d: Description): string {
   if (d.kind === 'push') {
@@ -177,8 +233,11 @@ export function renderText(d: Description): string {
       row('Exporter role', d.exporterRoleArn),
       row('Exporter logs', d.logGroup),
       row('Failed exports go to', `SQS queue ${d.failedExportsQueue}, alarm topic ${d.alarmTopic}`),
+      row('Receipts', `${d.receipts.location} (kept ${d.receipts.retentionDays} days)`),
+      row('Who may read receipts', d.receipts.readers.join(', ')),
       row('Paperwork', d.paperwork),
       '',
+      ...receiptsText(d),
       // One list, pasted as is into the policy's "Statement" (or appended to the statements already there).
       `The owner of ${d.receivingBucket} must add these statements to its bucket policy (into its "Statement" list).`,
       `The first lets the exporter deliver under ${exportPrefix(d.name)}. The second lets it find and abort the uploads`,

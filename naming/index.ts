@@ -4,3 +4,4 @@ export { bucketNameProblem } from './bucket-name';
 export * from './policy-document';
 export * from './permissions';
 export * from './metrics';
+export * from './receipts';

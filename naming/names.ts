@@ -40,6 +40,12 @@ export const exporterName = (dataset: string): string => `export_${dataset}-move
 export const exporterRoleArn = (s: PlatformSettings, dataset: string): string =>
   `arn:aws:iam::${s.account}:role${s.rolePath}${exporterName(dataset)}`;
 
+/**
+ * Every exporter role, as an ARN pattern (`ArnLike`): a policy shared by all datasets (the export bucket's) names
+ * them without naming a dataset, so adding one never changes it.
+ */
+export const anyExporterRoleArn = (s: PlatformSettings): string => exporterRoleArn(s, '*');
+
 export const pullBucketName = (s: PlatformSettings, dataset: string): string =>
   `${s.pullBucketPrefix}${dataset.replace(/_/g, '-')}`;
 
@@ -63,3 +69,14 @@ export const exporterLogGroup = (dataset: string): string => `/aws/lambda/${expo
 
 /** Inline policies on users' roles: named after the dataset, so one user in many datasets gets one policy each. */
 export const userPolicyName = (kind: 'push' | 'pull', dataset: string): string => `hub-exports-${kind}-${dataset}`;
+
+/**
+ * The audit table over receipts (stacks/audit-table.ts), named after the export bucket like the exporter stack's
+ * other shared resources. Glue names allow lower-case letters, digits and underscores only, which bucket names'
+ * `-` and `.` are not; Athena workgroup names allow both.
+ */
+export const auditDatabaseName = (s: PlatformSettings): string => `${s.exportBucket.replace(/[^a-z0-9]/g, '_')}_audit`;
+export const AUDIT_TABLE_NAME = 'receipts';
+export const auditWorkgroupName = (s: PlatformSettings): string => `${s.exportBucket}-audit`;
+/** Where the audit workgroup's query results go (they expire: see stacks/audit-table.ts). */
+export const auditResultsBucketName = (s: PlatformSettings): string => `${s.exportBucket}-audit-results`;

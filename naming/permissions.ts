@@ -51,6 +51,32 @@ export const HANDOVER_ACTIONS: readonly string[] = Object.freeze([
   's3:DeleteObjectVersion',
 ]);
 
+/**
+ * On `arn:aws:s3:::<export bucket>/<receiptPrefix(dataset)>*`: the exporter writes one receipt per outcome, each
+ * only if none is there yet (If-None-Match: a retry never replaces a receipt, and the export bucket's policy refuses
+ * any other write there). Nothing else: no read, no delete.
+ */
+export const RECEIPT_WRITE_ACTIONS: readonly string[] = Object.freeze(['s3:PutObject']);
+
+/**
+ * What nobody may do to a receipt (the export bucket's policy denies it to every principal): delete it or a version
+ * of it, or change its tags. Its bytes cannot change either: a write must be a create (If-None-Match).
+ */
+export const RECEIPT_CHANGE_ACTIONS: readonly string[] = Object.freeze([
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+  's3:DeleteObjectTagging',
+  's3:DeleteObjectVersionTagging',
+]);
+
+/**
+ * On the same prefix, for the dataset's users: reading their dataset's receipts (with `s3:ListBucket` on the export
+ * bucket for that prefix, to find them).
+ */
+export const RECEIPT_READ_ACTIONS: readonly string[] = Object.freeze(['s3:GetObject']);
+
 /** On the same prefix, only when the dataset moves (not `keep_files`): the verified version is deleted by id. */
 export const SOURCE_DELETE_ACTIONS: readonly string[] = Object.freeze(['s3:DeleteObjectVersion']);
 

@@ -1,4 +1,10 @@
-import { DEFAULT_SETTINGS, artifactBucketName, bucketNameProblem, type PlatformSettings } from '../naming';
+import {
+  DEFAULT_SETTINGS,
+  artifactBucketName,
+  auditResultsBucketName,
+  bucketNameProblem,
+  type PlatformSettings,
+} from '../naming';
 
 /**
  * Everything about the platform that is not a dataset: names (PlatformSettings), tags, retention and sizing, and
@@ -16,6 +22,11 @@ export interface Settings {
   readonly noncurrentVersionDays: number;
   readonly abortIncompleteUploadDays: number;
   readonly logRetentionDays: number;
+  /**
+   * Receipts (naming/receipts.ts) expire this many days after they are written. A data protection decision: long
+   * enough to answer a subject access or audit question about a transfer, and no longer (SECURITY.md).
+   */
+  readonly receiptRetentionDays: number;
   readonly lambdaMemoryMb: number;
   readonly lambdaTimeoutSeconds: number;
   readonly backend: Backend;
@@ -76,6 +87,8 @@ export const SETTINGS = {
     integer(1, 365)),
   logRetentionDays: setting('HUB_EXPORTS_LOG_RETENTION_DAYS', 'logRetentionDays', 400,
     integer(1, 3653, LOG_RETENTION_DAYS)),
+  // A year and a month's margin: see receiptRetentionDays above.
+  receiptRetentionDays: setting('HUB_EXPORTS_RECEIPT_RETENTION_DAYS', 'receiptRetentionDays', 400, integer(1, 3650)),
   lambdaMemoryMb: setting('HUB_EXPORTS_LAMBDA_MEMORY_MB', 'lambdaMemoryMb', 1024, integer(128, 10240)),
   lambdaTimeoutSeconds: setting('HUB_EXPORTS_LAMBDA_TIMEOUT_SECONDS', 'lambdaTimeoutSeconds', 900, integer(1, 900)),
   backend: setting('HUB_EXPORTS_BACKEND', 'backend', 'local',
@@ -116,10 +129,15 @@ export function resolveSettings(env: NodeJS.ProcessEnv, context: Lookup): { sett
   }
   const v = values as Values;
   const backend = toBackend(v, problems);
-  const codeBucket = artifactBucketName({ ...DEFAULT_SETTINGS, exportBucket: v.exportBucket });
-  const codeBucketProblem = bucketNameProblem(codeBucket);
-  if (codeBucketProblem) {
-    problems.push(`${SETTINGS.exportBucket.env}: the exporter code bucket "${codeBucket}" ${codeBucketProblem}; use a shorter name`);
+  // Buckets named after the export bucket must be valid names too (the longest suffix bounds its length).
+  const derived = [
+    ['exporter code bucket', artifactBucketName],
+    ['audit results bucket', auditResultsBucketName],
+  ] as const;
+  for (const [what, nameOf] of derived) {
+    const name = nameOf({ ...DEFAULT_SETTINGS, exportBucket: v.exportBucket });
+    const problem = bucketNameProblem(name);
+    if (problem) problems.push(`${SETTINGS.exportBucket.env}: the ${what} "${name}" ${problem}; use a shorter name`);
   }
   if (problems.length > 0 || !backend) return { problems };
   return {
@@ -136,6 +154,7 @@ export function resolveSettings(env: NodeJS.ProcessEnv, context: Lookup): { sett
       noncurrentVersionDays: v.noncurrentVersionDays,
       abortIncompleteUploadDays: v.abortIncompleteUploadDays,
       logRetentionDays: v.logRetentionDays,
+      receiptRetentionDays: v.receiptRetentionDays,
       lambdaMemoryMb: v.lambdaMemoryMb,
       lambdaTimeoutSeconds: v.lambdaTimeoutSeconds,
       backend,

@@ -89,6 +89,8 @@ export class ExporterFunction extends Construct {
           TARGET_BUCKET_OWNER: dataset.bucket_owner,
           PLATFORM_ACCOUNT: s.account,
           LEDGER_BUCKET: ledgerBucketName(s),
+          // Written into every receipt: what allows the transfer.
+          PAPERWORK: dataset.paperwork,
           KEEP_FILES: String(dataset.keep_files),
           TRANSFER_MODE: dataset.transfer,
           // Quoted in its error messages: the statement a receiver must add names this role.

@@ -4,10 +4,20 @@ import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notifica
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import { alarmTopicName, artifactBucketName, artifactKey, ledgerBucketName, stackIds, toJson } from '../naming';
+import {
+  RECEIPTS_ROOT,
+  alarmTopicName,
+  artifactBucketName,
+  artifactKey,
+  ledgerBucketName,
+  stackIds,
+  toJson,
+} from '../naming';
 import type { Settings } from '../settings';
 import { PlatformStack } from './platform-stack';
-import { alarmTopicPolicy, artifactBucketPolicy, exportBucketPolicy, ledgerBucketPolicy } from './policies';
+import { artifactBucketPolicy, exportBucketPolicy, ledgerBucketPolicy } from './bucket-policies';
+import { alarmTopicPolicy } from './policies';
+import { AuditTable } from './audit-table';
 import { ExportsDashboard } from './exports-dashboard';
 import { SecureBucket } from './secure-bucket';
 import type { LambdaArtifact } from '../packaging/lambda-bundle';
@@ -18,7 +28,7 @@ export const LEDGER_RECORD_DAYS = 30;
 /**
  * What every push dataset shares, and nothing that names a dataset, so adding a dataset never changes this stack:
  * the export bucket (versioned, events to EventBridge), the exporters' ledger, the exporter's code, the alarm
- * topic, and the dashboard of every dataset's exports.
+ * topic, the dashboard of every dataset's exports, and the audit table over every dataset's receipts.
  */
 export class ExporterStack extends PlatformStack {
   constructor(scope: Construct, settings: Settings, artifact: LambdaArtifact) {
@@ -37,6 +47,9 @@ export class ExporterStack extends PlatformStack {
       policy: exportBucketPolicy(s),
       versioned: true,
       ...lifecycle,
+      // Receipts go after their retention (a data protection decision: SECURITY.md). The bucket is versioned, so
+      // expiry only makes them noncurrent; the noncurrent-version rule removes them noncurrentVersionDays later.
+      expirePrefixes: [{ id: 'expire-receipts', prefix: RECEIPTS_ROOT, days: settings.receiptRetentionDays }],
     });
     // One notification configuration per bucket: send everything to EventBridge, where each dataset has its own rule.
     new S3BucketNotification(this, 'export-bucket-events', { bucket: exportBucket.bucket.id, eventbridge: true });
@@ -73,5 +86,8 @@ export class ExporterStack extends PlatformStack {
 
     // Every dataset's exports and failures by metric search: adding a dataset changes nothing here.
     new ExportsDashboard(this, 'exports-dashboard', { region: s.region });
+
+    // The Glue table and Athena workgroup over the receipts; datasets are named by each query, never here.
+    new AuditTable(this, 'audit-table', { settings: s, lifecycle });
   }
 }

@@ -1,7 +1,6 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
 import {
   alarmTopicArn,
-  artifactBucketName,
   bucketArn,
   handoverPrefix,
   deadLetterQueueArn,
@@ -11,12 +10,15 @@ import {
   ledgerBucketName,
   ledgerPrefix,
   pullBucketName,
+  receiptPrefix,
   LEDGER_ACTIONS,
   HANDOVER_ACTIONS,
   PULL_LIST_ACTIONS,
   PULL_READ_ACTIONS,
   PULL_READ_VERSIONS_ACTIONS,
   PULL_WRITE_ACTIONS,
+  RECEIPT_READ_ACTIONS,
+  RECEIPT_WRITE_ACTIONS,
   SOURCE_BUCKET_ACTIONS,
   SOURCE_DELETE_ACTIONS,
   SOURCE_OBJECT_ACTIONS,
@@ -28,6 +30,7 @@ import {
   viaS3,
   type PlatformSettings,
   type PolicyDocument,
+  type Statement,
 } from '../naming';
 
 /**
@@ -39,18 +42,31 @@ export const serviceTrust = (service: string): PolicyDocument =>
   policy({ Sid: 'AssumedByService', Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
 
 /**
- * The exporter role of a push dataset: read (and, when moving, delete) its prefix; write its target (with the
- * receiver's KMS key when it has one); keep a long copy's handover; log; fail.
+ * The exporter role of a push dataset: read (and, when moving, delete) its prefix; keep a long copy's handover; write
+ * its receipts; keep its ledger records; write its target (with the receiver's KMS key when it has one); log; fail.
+ * The statements keep their order: the policy's JSON, and so the plan, changes only where a grant does.
  */
 export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
+  return policy(
+    ...exportBucketStatements(s, d),
+    ...ledgerStatements(s, d),
+    ...targetStatements(d),
+    {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `arn:aws:logs:${s.region}:${s.account}:log-group:${exporterLogGroup(d.name)}:*`,
+    },
+    { Sid: 'SendFailedEvents', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn(s, d.name) },
+  );
+}
+
+/** On the export bucket: the dataset's uploads, its handovers and its receipts, each under its own prefix. */
+function exportBucketStatements(s: PlatformSettings, d: PushDataset): (Statement | false)[] {
   const source = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
   const handovers = handoverPrefix(d.name);
-  const ledger = bucketArn(ledgerBucketName(s));
-  // The approved receiving account: a bucket of that name in any other account (names are reused once deleted),
-  // ours included, is out of reach. The rules refuse bucket_owner = the platform's account.
-  const approved = { StringEquals: { 's3:ResourceAccount': d.bucket_owner } };
-  return policy(
+  return [
     { Sid: 'ReadOwnPrefix', Effect: 'Allow', Action: SOURCE_OBJECT_ACTIONS, Resource: `${source}/${prefix}*` },
     !d.keep_files && {
       Sid: 'DeleteExportedVersions',
@@ -65,12 +81,20 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Resource: source,
       Condition: { StringLike: { 's3:prefix': [`${prefix}*`, `${handovers}*`] } },
     },
+    { Sid: 'KeepHandovers', Effect: 'Allow', Action: HANDOVER_ACTIONS, Resource: `${source}/${handovers}*` },
     {
-      Sid: 'KeepHandovers',
+      Sid: 'WriteReceipts',
       Effect: 'Allow',
-      Action: HANDOVER_ACTIONS,
-      Resource: `${source}/${handovers}*`,
+      Action: RECEIPT_WRITE_ACTIONS,
+      Resource: `${source}/${receiptPrefix(d.name)}*`,
     },
+  ];
+}
+
+/** On the ledger bucket: the dataset's own records only. */
+function ledgerStatements(s: PlatformSettings, d: PushDataset): Statement[] {
+  const ledger = bucketArn(ledgerBucketName(s));
+  return [
     { Sid: 'KeepLedger', Effect: 'Allow', Action: LEDGER_ACTIONS, Resource: `${ledger}/${ledgerPrefix(d.name)}*` },
     {
       Sid: 'ListOwnLedger',
@@ -79,22 +103,26 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Resource: ledger,
       Condition: { StringLike: { 's3:prefix': [`${ledgerPrefix(d.name)}*`] } },
     },
+  ];
+}
+
+/**
+ * In the receiving account, pinned to it: a bucket of that name in any other account (names are reused once
+ * deleted), ours included, is out of reach. The rules refuse bucket_owner = the platform's account.
+ */
+function targetStatements(d: PushDataset): (Statement | false)[] {
+  const approved = { StringEquals: { 's3:ResourceAccount': d.bucket_owner } };
+  return [
     {
       Sid: 'WriteTarget',
       Effect: 'Allow',
       Action: TARGET_ACTIONS,
       // Only under `<name>/`: the exporter keeps the source key, and datasets may share a receiving bucket.
-      Resource: `${bucketArn(d.bucket)}/${prefix}*`,
+      Resource: `${bucketArn(d.bucket)}/${exportPrefix(d.name)}*`,
       // Their bucket policy must consent too.
       Condition: approved,
     },
-    {
-      Sid: 'CleanUpTarget',
-      Effect: 'Allow',
-      Action: TARGET_BUCKET_ACTIONS,
-      Resource: bucketArn(d.bucket),
-      Condition: approved,
-    },
+    { Sid: 'CleanUpTarget', Effect: 'Allow', Action: TARGET_BUCKET_ACTIONS, Resource: bucketArn(d.bucket), Condition: approved },
     d.kms_key_arn !== undefined && {
       Sid: 'EncryptWithTargetKey',
       Effect: 'Allow',
@@ -104,20 +132,18 @@ export function exporterRolePolicy(s: PlatformSettings, d: PushDataset): PolicyD
       Resource: d.kms_key_arn,
       Condition: viaS3(d.kms_key_arn),
     },
-    {
-      Sid: 'WriteOwnLogs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: `arn:aws:logs:${s.region}:${s.account}:log-group:${exporterLogGroup(d.name)}:*`,
-    },
-    { Sid: 'SendFailedEvents', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn(s, d.name) },
-  );
+  ];
 }
 
-/** What a push dataset's user may do: upload under the dataset's prefix and see what is waiting there. */
+/**
+ * What a push dataset's user may do: upload under the dataset's prefix and see what is waiting there; read the
+ * dataset's receipts (what happened to each upload) and list them. Receipts are only read: the export bucket's
+ * policy lets nobody but the exporters write them, and nobody delete them.
+ */
 export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
   const bucket = bucketArn(s.exportBucket);
   const prefix = exportPrefix(d.name);
+  const receipts = receiptPrefix(d.name);
   return policy(
     {
       Sid: 'UploadToDatasetPrefix',
@@ -131,6 +157,15 @@ export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocum
       Action: ['s3:ListBucket'],
       Resource: bucket,
       Condition: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+    },
+    { Sid: 'ReadDatasetReceipts', Effect: 'Allow', Action: RECEIPT_READ_ACTIONS, Resource: `${bucket}/${receipts}*` },
+    {
+      Sid: 'ListDatasetReceipts',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: bucket,
+      // With the slash, as the upload prefix: `proj` never lists `export-receipts/proj_2/`.
+      Condition: { StringLike: { 's3:prefix': [receipts, `${receipts}*`] } },
     },
   );
 }
@@ -195,17 +230,6 @@ export function pullUserPolicy(s: PlatformSettings, d: PullDataset): PolicyDocum
     { Sid: 'ListBucket', Effect: 'Allow', Action: PULL_LIST_ACTIONS, Resource: bucket },
   );
 }
-
-/** The export bucket: TLS only. Access comes from identity policies on users' roles and exporter roles. */
-export const exportBucketPolicy = (s: PlatformSettings): PolicyDocument => policy(...tlsOnly(bucketArn(s.exportBucket)));
-
-/** The ledger bucket: TLS only. Each exporter role reaches its own dataset's prefix through its identity policy. */
-export const ledgerBucketPolicy = (s: PlatformSettings): PolicyDocument =>
-  policy(...tlsOnly(bucketArn(ledgerBucketName(s))));
-
-/** The exporter code bucket: TLS only; Lambda reads it with the deployer's credentials at deploy time. */
-export const artifactBucketPolicy = (s: PlatformSettings): PolicyDocument =>
-  policy(...tlsOnly(bucketArn(artifactBucketName(s))));
 
 /** The dead-letter queue accepts events only from its own EventBridge rule (failed deliveries), over TLS. */
 export function deadLetterQueuePolicy(s: PlatformSettings, dataset: string): PolicyDocument {

@@ -21,6 +21,19 @@ export interface SecureBucketProps {
    * @default never
    */
   readonly expireObjectsDays?: number;
+  /**
+   * Objects under each prefix are deleted (in a versioned bucket: made noncurrent, then removed after
+   * `noncurrentVersionDays`) this many days after they were written; one lifecycle rule each, named `id`.
+   * @default none
+   */
+  readonly expirePrefixes?: readonly ExpirePrefix[];
+}
+
+export interface ExpirePrefix {
+  readonly id: string;
+  /** A key prefix, normally ending in `/`; not empty (that is `expireObjectsDays`). */
+  readonly prefix: string;
+  readonly days: number;
 }
 
 /**
@@ -81,6 +94,12 @@ export class SecureBucket extends Construct {
               },
             ]
           : []),
+        ...(props.expirePrefixes ?? []).map((e) => ({
+          id: e.id,
+          status: 'Enabled',
+          filter: [{ prefix: e.prefix }],
+          expiration: [{ days: e.days }],
+        })),
       ],
       dependsOn: versioning ? [versioning] : [],
     });

@@ -113,12 +113,13 @@ describeWithS3('the bucket owner, pinned on every request', (h) => {
       recorded.push(...wire.seen);
     });
 
-    test('a small copy: the six requests of a move', () => {
+    test('a small copy: the seven requests of a move', () => {
       expect(kinds['small copy']).toEqual([
         'HeadObject export', // the source: which reading of the key, still current?
         'PutObject ledger', // the claim
         'HeadObject target', // the write guard's look at the target
         'CopyObject target',
+        'PutObject export', // the receipt
         'PutObject ledger', // the delivery
         'DeleteObject export',
       ]);

@@ -1,14 +1,9 @@
 import { loadConfig } from '../../functions/exporter/config';
 import { DEFAULTS } from '../../functions/exporter/defaults';
 import { ConfigError } from '../../functions/exporter/errors';
+import { REQUIRED_ENV } from './helpers/config-env';
 
-const base = {
-  DATASET: 'proj',
-  TARGET_BUCKET: 'receiver-landing',
-  TARGET_BUCKET_OWNER: '012345678901',
-  PLATFORM_ACCOUNT: '593291632749',
-  LEDGER_BUCKET: 'mojap-hub-exports-ledger',
-};
+const base = REQUIRED_ENV;
 
 test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 16 in flight, progress every 30 s', () => {
   expect(loadConfig(base)).toEqual({
@@ -17,6 +12,7 @@ test('defaults: move (not keep), server-side copy, 64 MiB threshold and parts, 1
     targetBucketOwner: '012345678901',
     platformAccount: '593291632749',
     ledgerBucket: 'mojap-hub-exports-ledger',
+    paperwork: 'DPIA-2026-041',
     claimTtlMs: 30_000,
     keepFiles: false,
     transferMode: 'copy',
@@ -78,6 +74,7 @@ test('every problem is reported at once, naming the variable, the value and what
     'TARGET_BUCKET_OWNER is not set',
     'PLATFORM_ACCOUNT is not set',
     'LEDGER_BUCKET is not set',
+    'PAPERWORK is not set',
     'CLAIM_TTL_MS="10": expected a whole number from 100 to 600000 milliseconds',
     'KEEP_FILES="yes": expected one of true, false',
     'TRANSFER_MODE="rsync": expected one of copy, stream',

@@ -90,7 +90,7 @@ describeWithS3('repeated, late and stale events', (h) => {
     const stale = await h().run(eventBridgeEvent(buckets.exportBucket, v1));
     expect(stale.error).toBeUndefined();
     expect(stale.logs.map((l) => [l.outcome, l.error])).toEqual([
-      ['superseded', 'replaced by a newer upload before it was exported; deleted once that upload is delivered'],
+      ['superseded', 'replaced by a newer upload before it was exported; deleted once a newer upload is delivered'],
     ]);
     // Not deleted yet: nothing newer has reached the receiver, so v1 is all there is of the file there.
     expect((await buckets.versions('export', key)).map((v) => v.versionId).sort()).toEqual(

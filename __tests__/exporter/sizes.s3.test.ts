@@ -120,7 +120,7 @@ describeWithS3('requests per move', (h) => {
     return { client, sent, log };
   }
 
-  test("a small new file takes six requests: CopyObject's answer verifies the copy, no HeadObject after", async () => {
+  test("a small new file takes seven requests (one the receipt): CopyObject's answer verifies the copy, no HeadObject after", async () => {
     const { buckets } = h();
     const body = bytesOf(1000);
     const uploaded = await buckets.upload('proj/requests/small.csv', body);
@@ -133,10 +133,11 @@ describeWithS3('requests per move', (h) => {
       'PutObject ledger', // the claim, holding the key's write: a new key's record is created, not read first
       'HeadObject receiver', // what the target holds, looked at under the claim
       'CopyObject receiver',
+      'PutObject export', // the receipt, written before the delivery is recorded and the source deleted
       'PutObject ledger', // the delivery, recorded before the delete
       'DeleteObject export',
     ]);
-    expect(log).toHaveLength(12);
+    expect(log).toHaveLength(14);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
   });
 
@@ -158,6 +159,7 @@ describeWithS3('requests per move', (h) => {
       'HeadObject receiver', // what the target holds now
       'CompleteMultipartUpload receiver',
       'HeadObject receiver', // verification: RGW's completion carries no checksum
+      'PutObject export', // the receipt
       'PutObject ledger', // the delivery
       'DeleteObject export',
       // Incomplete uploads a failure may have left at the key (none here) are looked for after every multipart write.

@@ -31,6 +31,8 @@ suite('soak: the exporter under faults', () => {
       handovers: 0,
       dead: 0,
     });
+    // One receipt of its final outcome per upload, each written before its source was deleted.
+    expect({ unreceipted: r.unreceipted, duplicated: r.duplicateReceipts }).toEqual({ unreceipted: 0, duplicated: 0 });
     // The run exercised what it claims to: every fault kind, every delivery fault, hand-overs, quick overwrites.
     for (const kind of ['slowDown', 'internalError', 'reset', 'lostAnswer', 'latency'] as const) {
       expect([kind, r.faults[kind]]).toEqual([kind, expect.any(Number)]);
@@ -63,6 +65,20 @@ suite('soak: the exporter under faults', () => {
       expect(r.pass).toBe(false);
       expect(r.incompleteUploads).toBeGreaterThan(0);
       expect(r.lost).toBe(0);
+    }, 6 * MINUTES);
+
+    test('a handler that writes no receipts: every upload unreceipted, deleted before its receipt', async () => {
+      const r = await runSoak({ objects: 30, seed: 8, handlerFile: broken, env: { BROKEN_MODE: 'no-receipt' }, ...quiet });
+      expect(r.pass).toBe(false);
+      expect(r.unreceipted).toBeGreaterThanOrEqual(30);
+      expect(r.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^unreceipted: .* deleted before its receipt was written$/)]));
+      expect({ lost: r.lost, corrupted: r.corrupted, wronglyDeleted: r.wronglyDeleted, leftOver: r.leftOver }).toEqual({
+        lost: 0,
+        corrupted: 0,
+        wronglyDeleted: 0,
+        leftOver: 0,
+      });
+      expect(formatReport(r)).toMatch(/^FAIL: seed 8, .* [1-9]\d* receipts amiss/m);
     }, 6 * MINUTES);
 
     test("a handler whose HeadObjects do not name the bucket's owner: unpinned", async () => {

@@ -35,6 +35,11 @@ export interface Context {
   /** `kms:ViaService` of a KMS request: the service that made it for the caller (absent: the caller itself). */
   readonly via?: string;
   /**
+   * Other condition keys the request carries, by name: what a header of the request sets, such as
+   * `s3:if-none-match` = `*` for a create-only write. Keys the fields above set cannot be given here.
+   */
+  readonly keys?: Readonly<Record<string, string>>;
+  /**
    * Receiver buckets live in another account, so a write needs our identity policy AND the receiver's bucket policy.
    * By default the receiver has pasted `receiverStatements()` (delivery and clean-up) for its own exporter role, as
    * receivers are told.
@@ -80,6 +85,7 @@ export function contextText(c: Context): string {
     c.sourceRule && `SourceArn rule/${c.sourceRule}`,
     c.sourceAccount && `SourceAccount ${c.sourceAccount}`,
     c.via && `via ${c.via}`,
+    ...Object.entries(c.keys ?? {}).map(([k, v]) => `${k} "${v}"`),
     c.receiver && `receiver ${c.receiver}`,
   ].filter(Boolean);
   return parts.length > 0 ? ` [${parts.join(', ')}]` : '';

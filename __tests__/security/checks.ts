@@ -1,4 +1,11 @@
-import { handoverPrefix, exportPrefix, ledgerBucketName, ledgerPrefix, type PlatformSettings } from '../../naming';
+import {
+  handoverPrefix,
+  exportPrefix,
+  ledgerBucketName,
+  ledgerPrefix,
+  receiptPrefix,
+  type PlatformSettings,
+} from '../../naming';
 import { list, type Doc, type LifecycleRule, type Model, type Stmt } from './model';
 
 /**
@@ -177,7 +184,8 @@ export const queueProblems = (m: Model): string[] =>
  * Routing is a permission too: a rule matching `proj` instead of `proj/` would hand proj_2's files to proj's exporter,
  * which may then deliver them (it cannot read them, but the wrong function runs). Each rule must match exactly the
  * export bucket and `<DATASET>/` of the function it targets, and that function's target must be the one bucket its
- * role may write (besides its own handovers and ledger records, which it must keep where the function looks for them).
+ * role may write (besides its own handovers, ledger records and receipts, which it must keep where the function and
+ * the dataset's users look for them).
  */
 export function routingProblems(m: Model, settings: PlatformSettings): string[] {
   const { exportBucket } = settings;
@@ -206,9 +214,10 @@ export function routingProblems(m: Model, settings: PlatformSettings): string[] 
       .filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObject'))
       .flatMap((s) => list(s.Resource));
     const target = `arn:aws:s3:::${fn.env.TARGET_BUCKET}/`;
-    // Besides its target, an exporter writes its own handovers and its own ledger records, nothing else of ours.
+    // Besides its target, an exporter writes its own handovers, ledger records and receipts, nothing else of ours.
     const own = [
       `arn:aws:s3:::${exportBucket}/${handovers}*`,
+      `arn:aws:s3:::${exportBucket}/${receiptPrefix(fn.env.DATASET)}*`,
       `arn:aws:s3:::${ledger}/${ledgerPrefix(fn.env.DATASET)}*`,
     ];
     if (fn.env.LEDGER_BUCKET !== ledger)

@@ -9,6 +9,7 @@ const BUCKETS = [
   'mojap-hub-exports',
   'mojap-hub-exports-ledger',
   'mojap-hub-exports-lambda-code',
+  'mojap-hub-exports-audit-results',
   'mojap-share-a',
   'mojap-share-b',
 ];
@@ -23,6 +24,9 @@ export const NOBODY: Cell[] = table('Anonymous and unlisted principals', [
   ['anonymous', 'lambda:InvokeFunction', 'fn:export_proj-move', 'Denied'],
   ['anonymous', 'sqs:SendMessage', 'queue:export_proj-move-failed', 'Denied'],
   ['anonymous', 'sns:Publish', ALARMS, 'Denied'],
+  // Audit query results (what was sent, to whom) are no dataset user's or exporter's to read.
+  ['alpha_user_p1', 's3:GetObject', 'mojap-hub-exports-audit-results/q/1.csv', 'Denied'],
+  ['export_proj-move', 's3:GetObject', 'mojap-hub-exports-audit-results/q/1.csv', 'Denied'],
   // A platform user in no dataset: these stacks give it nothing.
   ['alpha_user_nobody', 's3:PutObject', 'mojap-hub-exports/proj/data.csv', 'Denied'],
   ['alpha_user_nobody', 's3:ListBucket', 'mojap-hub-exports', 'Denied', { prefix: 'proj/' }],
@@ -47,6 +51,8 @@ export const TRANSPORT: Cell[] = table('Transport: HTTPS and TLS 1.2 or later on
   ...transport('export_proj-move', 's3:GetObjectVersion', 'mojap-hub-exports/proj/data.csv'),
   ...transport('export_proj-move', 's3:PutObject', 'mojap-hub-exports-ledger/proj/0a1b.json'),
   ...transport('platform-admin', 's3:GetObject', 'mojap-hub-exports-lambda-code/exporter/code.zip'),
+  // The audit workgroup's query results: reviewers' own roles reach them (docs/audit.md), over TLS only.
+  ...transport('platform-admin', 's3:GetObject', 'mojap-hub-exports-audit-results/q/1.csv'),
   ...transport('alpha_user_shared', 's3:GetObject', 'mojap-share-a/out.csv'),
   ...transport('arn:aws:iam::111122223333:role/reader-a', 's3:GetObject', 'mojap-share-a/out.csv'),
   ...transport('arn:aws:iam::111122223333:role/reader-b', 's3:ListBucket', 'mojap-share-b'),

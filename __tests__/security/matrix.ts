@@ -3,12 +3,14 @@ import { LEDGER_CELLS } from './matrix-ledger';
 import { NOBODY, SERVICES, TRANSPORT, TRUST } from './matrix-platform';
 import { PULL_ARNS, PULL_USERS } from './matrix-pull';
 import { EXPORTERS, PUSH_USERS } from './matrix-push';
+import { RECEIPT_CELLS } from './matrix-receipts';
 
 /** The whole security matrix of the fixture datasets, in the order docs/security-matrix.md shows it. */
 export const MATRIX: readonly Cell[] = [
   ...PUSH_USERS,
   ...EXPORTERS,
   ...LEDGER_CELLS,
+  ...RECEIPT_CELLS,
   ...PULL_USERS,
   ...PULL_ARNS,
   ...NOBODY,
@@ -32,6 +34,11 @@ export const GROUP_NOTES: Readonly<Record<string, string>> = {
     'Each exporter reads and writes its own records under `<name>/` of `mojap-hub-exports-ledger` (what it delivered, ' +
     "who is working on a key) and nothing else there; users and pull ARNs cannot reach the ledger at all: no one " +
     'else can change what an exporter remembers.',
+  [RECEIPT_CELLS[0].group]:
+    "A dataset's users list and read the receipts under `export-receipts/<name>/` (slash included) and no other " +
+    "dataset's; each exporter writes its own dataset's, with If-None-Match only, and cannot read or delete them. " +
+    'Nobody, not even a role allowed everything by its own policy, writes, replaces or deletes a receipt: the export ' +
+    "bucket's policy refuses it. Only its lifecycle rule (no principal) expires them.",
   [PULL_USERS[0].group]:
     'Platform users read and write the buckets of their pull datasets only; versions are never purged.',
   [PULL_ARNS[0].group]:

@@ -106,6 +106,11 @@ const NO_PERMISSION = new Set([
   'aws_s3_object',
   'aws_cloudwatch_metric_alarm',
   'aws_lambda_function_event_invoke_config',
+  // The audit table: a catalog entry and a query workgroup. Neither has a resource policy; who may query is decided by
+  // identity policies alone (docs/audit.md), and the receipts' and results' buckets are modelled as buckets.
+  'aws_glue_catalog_database',
+  'aws_glue_catalog_table',
+  'aws_athena_workgroup',
 ]);
 
 export function loadModel(stacks: Record<string, Stack>): Model {

@@ -37,9 +37,10 @@ describe('widening the ledger or target grants flips exactly the cells that guar
     // The static routing check sees it too: the role writes somewhere that is neither its target nor its own.
     expect(routingProblems(loadModel(m), DEFAULT_SETTINGS)).toEqual([
       'push-proj rule export_proj-move: its role writes arn:aws:s3:::mojap-hub-exports/.exporter-state/proj/*, ' +
-        'arn:aws:s3:::mojap-hub-exports-ledger/*, arn:aws:s3:::receiver-proj/proj/*, expected objects of ' +
-        'arn:aws:s3:::receiver-proj/ and arn:aws:s3:::mojap-hub-exports/.exporter-state/proj/* and ' +
-        'arn:aws:s3:::mojap-hub-exports-ledger/proj/* only',
+        'arn:aws:s3:::mojap-hub-exports/export-receipts/proj/*, arn:aws:s3:::mojap-hub-exports-ledger/*, ' +
+        'arn:aws:s3:::receiver-proj/proj/*, expected objects of arn:aws:s3:::receiver-proj/ and ' +
+        'arn:aws:s3:::mojap-hub-exports/.exporter-state/proj/* and arn:aws:s3:::mojap-hub-exports/export-receipts/proj/* ' +
+        'and arn:aws:s3:::mojap-hub-exports-ledger/proj/* only',
     ]);
   });
 

@@ -169,10 +169,13 @@ function keyTarget(m: Model, cell: Cell, arn: string, trustsPlatform: boolean): 
   return { arn, account: arn.split(':')[4], policy };
 }
 
-function contextOf(m: Model, cell: Cell, target: Target): Record<string, string> {
+function contextOf(m: Model, cell: Cell, target: Target, principal: Principal['principal']): Record<string, string> {
   const c = cell.context;
   const s3 = cell.action.startsWith('s3:');
   const out: Record<string, string> = { 'aws:SecureTransport': c.tls === 'HTTP' ? 'false' : 'true' };
+  // AWS puts the caller's ARN (a role's, path included, for its sessions) into every signed request; the engine
+  // does not, and a policy conditioned on it would see it missing. Services and anonymous requests carry none.
+  if (typeof principal === 'string' && principal.startsWith('arn:aws:iam::')) out['aws:PrincipalArn'] = principal;
   // S3 sets the bucket owner's account on every request; a policy may condition on it (s3:ResourceAccount).
   if (s3) out['s3:ResourceAccount'] = target.account;
   if (s3 && c.tls !== 'HTTP') out['s3:TlsVersion'] = c.tls?.replace('TLS ', '') ?? '1.3';
@@ -181,6 +184,10 @@ function contextOf(m: Model, cell: Cell, target: Target): Record<string, string>
   if (c.sourceRule) out['aws:SourceArn'] = `arn:aws:events:${m.region}:${m.account}:rule/${c.sourceRule}`;
   if (c.sourceAccount) out['aws:SourceAccount'] = c.sourceAccount;
   if (c.via) out['kms:ViaService'] = c.via;
+  for (const [key, value] of Object.entries(c.keys ?? {})) {
+    if (key in out) throw new Error(`${title(cell)}: ${key} is set by the cell's other fields, not by keys`);
+    out[key] = value;
+  }
   return out;
 }
 
@@ -194,7 +201,7 @@ export async function decide(m: Model, cell: Cell): Promise<EvaluationResult> {
       principal,
       action: cell.action,
       resource: { resource: target.arn, accountId: target.account },
-      contextVariables: contextOf(m, cell, target),
+      contextVariables: contextOf(m, cell, target, principal),
     },
     identityPolicies: identity.map((policy, i) => ({ name: `policy-${i}`, policy })),
     serviceControlPolicies: [],

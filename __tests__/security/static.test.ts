@@ -1,5 +1,11 @@
 import { PROJECT_ROOT, loadDatasets } from '../../config';
-import { DEFAULT_SETTINGS, artifactBucketName, ledgerBucketName, pullBucketName } from '../../naming';
+import {
+  DEFAULT_SETTINGS,
+  artifactBucketName,
+  auditResultsBucketName,
+  ledgerBucketName,
+  pullBucketName,
+} from '../../naming';
 import { FIXTURE_DATASETS, synthesize } from '../helpers/synth';
 import {
   WILDCARD_RESOURCE_ALLOWED,
@@ -30,9 +36,9 @@ describe.each([
 
   test('the model holds every resource the datasets imply (so no check below passes on nothing)', () => {
     const pullBuckets = datasets.pull.map((d) => pullBucketName(DEFAULT_SETTINGS, d.name));
-    // The exporter stack's three: the export bucket, the exporters' ledger and the code bucket.
+    // The exporter stack's four: the export bucket, the exporters' ledger, the code bucket and the audit results.
     const s = DEFAULT_SETTINGS;
-    const platform = [s.exportBucket, ledgerBucketName(s), artifactBucketName(s)];
+    const platform = [s.exportBucket, ledgerBucketName(s), artifactBucketName(s), auditResultsBucketName(s)];
     expect([...model.buckets.keys()].sort()).toEqual([...platform, ...pullBuckets].sort());
     expect([...model.roles.values()].map((r) => r.name).sort()).toEqual(
       datasets.push.map((d) => `export_${d.name}-move`).sort(),
@@ -74,8 +80,9 @@ describe.each([
     expect(bucketProblems(model)).toEqual([]);
   });
 
-  test('every bucket aborts incomplete uploads, versioned ones expire old versions, the ledger expires its records', () => {
-    expect(lifecycleProblems(model, [ledgerBucketName(DEFAULT_SETTINGS)])).toEqual([]);
+  test('every bucket aborts incomplete uploads, versioned ones expire old versions, the ledger and query results expire', () => {
+    const mustExpire = [ledgerBucketName(DEFAULT_SETTINGS), auditResultsBucketName(DEFAULT_SETTINGS)];
+    expect(lifecycleProblems(model, mustExpire)).toEqual([]);
   });
 
   test('the export bucket is versioned (exact-version deletes); the ledger is not (one current record per key)', () => {

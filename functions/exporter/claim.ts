@@ -170,10 +170,13 @@ export class KeyClaim {
     await this.update((r) => ledger.holdUntil(r, this.me.id, untilMs));
   }
 
-  /** This version is delivered and verified. Returns the older versions that waited for it, to delete. */
-  async commit(targetEtag: string | undefined): Promise<readonly ledger.VersionRef[]> {
+  /**
+   * This version is delivered and verified, and its receipt written at `receipt`. Returns the older versions that
+   * waited for it, to delete.
+   */
+  async commit(targetEtag: string | undefined, receipt?: string): Promise<readonly ledger.VersionRef[]> {
     this.stop();
-    const d = await this.update((r) => ledger.commit(r, this.me, targetEtag));
+    const d = await this.update((r) => ledger.commit(r, this.me, targetEtag, receipt));
     await this.abortUploads(d.dropped);
     return d.result;
   }

@@ -22,6 +22,8 @@ export interface ExporterConfig {
   readonly platformAccount: string;
   /** LEDGER_BUCKET: the unversioned bucket where the exporter remembers, per key, what it delivered (ledger.ts). */
   readonly ledgerBucket: string;
+  /** PAPERWORK: the dataset's paperwork reference (DPIA or data sharing agreement), written into every receipt. */
+  readonly paperwork: string;
   /** CLAIM_TTL_MS: a claim on a key not renewed for this long belongs to a function that died; default 30 s. */
   readonly claimTtlMs: number;
   /** KEEP_FILES: `true` copies and keeps the source; default `false` (move). */
@@ -100,6 +102,7 @@ export function loadConfig(env: Env): ExporterConfig {
   const targetBucketOwner = required('TARGET_BUCKET_OWNER', accountIdProblem);
   const platformAccount = required('PLATFORM_ACCOUNT', accountIdProblem);
   const ledgerBucket = required('LEDGER_BUCKET', bucketNameProblem);
+  const paperwork = required('PAPERWORK', () => undefined);
   const claimTtlMs = integer('CLAIM_TTL_MS', 100, 600_000, DEFAULTS.claimTtlMs, ' milliseconds');
   const keepFiles = oneOf('KEEP_FILES', ['true', 'false'], String(DEFAULTS.keepFiles) as 'true' | 'false') === 'true';
   const transferMode = oneOf<TransferMode>('TRANSFER_MODE', ['copy', 'stream'], DEFAULTS.transferMode);
@@ -140,6 +143,7 @@ export function loadConfig(env: Env): ExporterConfig {
     targetBucketOwner,
     platformAccount,
     ledgerBucket,
+    paperwork,
     claimTtlMs,
     keepFiles,
     transferMode,

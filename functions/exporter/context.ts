@@ -1,15 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClaimOptions } from './claim';
 import type { ExporterConfig } from './config';
-import { stepOf, type ExportError } from './errors';
-import { explain } from './explain';
-import type { ExportLog, Logger } from './log';
+import type { Logger } from './log';
 import type { TargetLocation } from './transfer/requests';
 import type { TransferOptions } from './transfer/transfer';
 
 /**
  * What every step of one object's export shares (the first invocation's and a handed-over one's alike): the client,
- * the configuration, where the object goes, the options of its transfer and claim, and how a failure is told.
+ * the configuration, where the object goes, and the options of its transfer and claim.
  */
 
 export interface ExportContext {
@@ -24,6 +22,8 @@ export interface ExportContext {
   readonly memoryBytes?: number;
   /** True when time is running out: a multipart copy or stream then hands over to the next invocation. */
   readonly handOver?: () => boolean;
+  /** The Lambda request ID of this invocation, written into its receipts. */
+  readonly requestId?: string;
   /** Until when (ms since the epoch) this invocation may wait for another export's write of the same key. */
   readonly waitUntil?: number;
 }
@@ -78,26 +78,4 @@ export function claimOptions(ctx: ExportContext, sourceKey: string): ClaimOption
     ...(ctx.abortSignal && { signal: ctx.abortSignal }),
     waitBudgetMs: () => (ctx.waitUntil ?? Date.now() + 60_000) - Date.now(),
   };
-}
-
-/**
- * Wraps a failure in an ExportError that says what to do (worded by the step that raised it, plus `note`), logs it,
- * and returns it to throw.
- */
-export function failed(ctx: ExportContext, log: ExportLog, err: unknown, note = ''): ExportError {
-  const { config } = ctx;
-  const { phase, failure } = stepOf(err);
-  const e = explain(failure, {
-    phase,
-    dataset: config.dataset,
-    principal: ctx.principal,
-    source: log.source,
-    targetBucket: config.targetBucket,
-    targetBucketOwner: config.targetBucketOwner,
-    platformAccount: config.platformAccount,
-    ...(config.targetKeyArn !== undefined && { targetKeyArn: config.targetKeyArn }),
-    note,
-  });
-  log.emit('failed', e.message);
-  return e;
 }

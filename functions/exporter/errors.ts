@@ -110,7 +110,7 @@ export class NothingToWrite extends ExportError {
   }
 }
 
-export type Phase = 'read-source' | 'write-target' | 'verify' | 'delete-source';
+export type Phase = 'read-source' | 'write-target' | 'verify' | 'write-receipt' | 'delete-source';
 
 /**
  * A failure tagged with the step of the export that raised it (`inStep`), so that `explain` can say what was being

@@ -233,3 +233,14 @@ export async function resolveSource(
   }
   return { status: 'gone' };
 }
+
+/** S3 gives every event for a created object a sequencer; without one, the event cannot be put in order. */
+export function sequencerOf(event: ObjectCreated, source: ObjectFacts): string {
+  if (event.sequencer !== undefined) return event.sequencer;
+  throw new ExportError(
+    `The event for ${s3Url(source)} has no "sequencer", so it cannot be ordered against other uploads of the same ` +
+      'file: nothing was copied or deleted. S3 sends one with every "Object Created" event; an event made by hand ' +
+      'must copy it from the original.',
+    'NoSequencer',
+  );
+}

@@ -1,6 +1,8 @@
 import {
   bucketArn,
   exportPrefix,
+  RECEIPT_WRITE_ACTIONS,
+  receiptPrefix,
   receiverKeyStatement,
   receiverStatements,
   SOURCE_BUCKET_ACTIONS,
@@ -103,6 +105,14 @@ function sourceAdvice(code: string, kms: boolean, c: ErrorContext): string {
   );
 }
 
+/** The role may not write its receipts: its policy is older than the exporter, or was changed by hand. */
+function receiptAdvice(code: string, c: ErrorContext): string {
+  return (
+    `${c.principal} may not write its receipt (${code}). Its IAM policy needs ${list(RECEIPT_WRITE_ACTIONS)} on ` +
+    `${bucketArn(c.source.bucket)}/${receiptPrefix(c.dataset)}*: deploy the ${stackIds.push(c.dataset)} stack again.`
+  );
+}
+
 function advice(err: unknown, c: ErrorContext): string {
   const code = errorCode(err);
   const message = String((err as Error)?.message);
@@ -110,6 +120,7 @@ function advice(err: unknown, c: ErrorContext): string {
   const atTarget = c.phase === 'write-target' || c.phase === 'verify';
   if (isAccessDenied(err) && atTarget && kms) return keyAdvice(message, c);
   if (isAccessDenied(err) && atTarget) return targetAdvice(code, c);
+  if (isAccessDenied(err) && c.phase === 'write-receipt') return receiptAdvice(code, c);
   if (isAccessDenied(err)) return sourceAdvice(code, kms, c);
   if (code === 'NoSuchBucket') {
     const file = `push_datasets/${c.dataset}.yaml`;
@@ -129,6 +140,7 @@ const PHASE_WORDS: Record<Phase, string> = {
   'read-source': 'reading the source',
   'write-target': 'writing the target',
   verify: 'verifying the copy',
+  'write-receipt': 'writing its receipt',
   'delete-source': 'deleting the exported source version',
 };
 
@@ -147,7 +159,10 @@ export function explain(err: unknown, c: ErrorContext): ExportError {
     return new ExportError(`${failure.message}${notes.join('')}`, code, { cause, abandonUpload });
   }
   const what = `Export of ${s3Url(c.source)} to s3://${c.targetBucket} failed while ${PHASE_WORDS[c.phase]}`;
-  const kept = c.phase === 'delete-source' ? 'The copy is verified; the source was not deleted' : 'The source was kept';
+  const kept =
+    c.phase === 'delete-source' || c.phase === 'write-receipt'
+      ? 'The copy is verified; the source was not deleted'
+      : 'The source was kept';
   const message = `${what}: ${advice(failure, c)} ${kept}; the event will be retried.${notes.join('')}`;
   return new ExportError(message, errorCode(failure), { cause: err });
 }

@@ -1,21 +1,24 @@
 import { exportPrefix } from '../../naming';
 import { KeyClaim } from './claim';
-import { claimOptions, failed, targetOf, transferOptions, type ExportContext } from './context';
+import { claimOptions, targetOf, transferOptions, type ExportContext } from './context';
 import { DEFAULTS } from './defaults';
-import { errorCode, ExportError, inStep, isNotFound, NothingToWrite, reason, stepOf } from './errors';
-import { existingTarget, head, keyCandidates, resolveSource, type ObjectCreated } from './event';
-import { finishExport, finishSuperseded, finishUnwritten } from './finish';
+import { errorCode, ExportError, inStep, isNotFound, NothingToWrite, reason } from './errors';
+import { existingTarget, head, keyCandidates, resolveSource, sequencerOf, type ObjectCreated } from './event';
+import { failed, finishExport, finishSuperseded, finishUnwritten } from './finish';
 import {
+  abandons,
   abortHandedOverUpload,
   deleteHandover,
   handoverUploadOpen,
+  keptNote,
   readHandover,
   writeHandover,
   type Handover,
   type HandoverVersion,
 } from './handover';
 import { ExportLog, type Outcome } from './log';
-import { s3Url, verificationProblem, type ObjectFacts } from './object';
+import { verificationProblem, type ObjectFacts } from './object';
+import { writeReceipt } from './receipt';
 import { partCount } from './transfer/parts';
 import { Transfer, type TransferOptions, type TransferResult } from './transfer/transfer';
 
@@ -35,12 +38,15 @@ export async function exportObject(ctx: ExportContext, event: ObjectCreated): Pr
     ...(event.versionId !== undefined && { versionId: event.versionId }),
     ...(event.size !== undefined && { size: event.size }),
   });
+  log.sequencer = event.sequencer;
   const prefix = exportPrefix(ctx.config.dataset);
   const candidates = keyCandidates(event).filter((k) => k.startsWith(prefix));
-  if (candidates.length === 0) {
-    return log.emit('refused', `the key is outside ${prefix} (dataset ${ctx.config.dataset}): not copied, not deleted`);
-  }
   try {
+    if (candidates.length === 0) {
+      const why = `the key is outside ${prefix} (dataset ${ctx.config.dataset}): not copied, not deleted`;
+      await inStep('write-receipt', () => writeReceipt(ctx, log, { outcome: 'refused', error: why }));
+      return log.emit('refused', why);
+    }
     const found = await inStep('read-source', () =>
       resolveSource(ctx.client, event, ctx.config.platformAccount, candidates),
     );
@@ -52,7 +58,7 @@ export async function exportObject(ctx: ExportContext, event: ObjectCreated): Pr
     }
     return await inStep('write-target', () => deliver(ctx, event, found.source, sequencer, log));
   } catch (err) {
-    throw failed(ctx, log, err);
+    throw await failed(ctx, log, err);
   }
 }
 
@@ -67,7 +73,7 @@ export async function exportHandedOver(ctx: ExportContext, event: ObjectCreated)
   const log = new ExportLog(config, ctx.log, { bucket: event.bucket, key: event.key });
   if (event.versionId === undefined) {
     const why = `the event for s3://${event.bucket}/${event.key} names no version: the export bucket must have versioning on`;
-    throw failed(ctx, log, new ExportError(why, 'NoVersion'));
+    throw await failed(ctx, log, new ExportError(why, 'NoVersion'));
   }
   const at = { bucket: event.bucket, key: event.key, versionId: event.versionId, owner: config.platformAccount };
   let handover: Handover | undefined;
@@ -76,6 +82,7 @@ export async function exportHandedOver(ctx: ExportContext, event: ObjectCreated)
     // A repeated event for a handover that was replaced or finished with: the export went on without it.
     if (!handover) return log.emit('already_moved');
     log.source = handover.source;
+    log.sequencer = handover.sequencer;
     const { source } = handover;
     if (
       !(await inStep('read-source', () => head(client, { ...source, owner: config.platformAccount }, source.versionId)))
@@ -88,22 +95,11 @@ export async function exportHandedOver(ctx: ExportContext, event: ObjectCreated)
     const found = handover;
     return await inStep('write-target', () => continueHandover(ctx, found, at, log));
   } catch (err) {
-    throw failed(ctx, log, err, keptNote(err, handover));
+    throw await failed(ctx, log, err, keptNote(err, handover));
   }
 }
 
 // ── Resolve and decide ──
-
-/** S3 gives every event for a created object a sequencer; without one, the event cannot be put in order. */
-function sequencerOf(event: ObjectCreated, source: ObjectFacts): string {
-  if (event.sequencer !== undefined) return event.sequencer;
-  throw new ExportError(
-    `The event for ${s3Url(source)} has no "sequencer", so it cannot be ordered against other uploads of the same ` +
-      'file: nothing was copied or deleted. S3 sends one with every "Object Created" event; an event made by hand ' +
-      'must copy it from the original.',
-    'NoSequencer',
-  );
-}
 
 // ── Transfer or hand over ──
 
@@ -277,25 +273,6 @@ async function handOver(
   await claim.handOver(Date.now() + DEFAULTS.handOverHoldMs);
   await writeHandover(ctx.client, ctx.config, handover, replaces);
   return log.emit('handed_over');
-}
-
-// ── When a handed-over export cannot go on ──
-
-/** No retry can complete the upload in progress (ExportError.abandonUpload): it is aborted rather than kept. */
-const abandons = (err: unknown): boolean => {
-  const failure = reason(stepOf(err).failure);
-  return failure instanceof ExportError && failure.abandonUpload;
-};
-
-/** What a failed handed-over export leaves for the retry, said at the end of its message. */
-function keptNote(err: unknown, handover: Handover | undefined): string {
-  // Only while writing is the upload still open; once verifying or deleting, it was completed (or aborted).
-  if (!handover || stepOf(err).phase !== 'write-target' || abandons(err)) return '';
-  const total = partCount(handover.source.size, handover.partSize);
-  return (
-    `The multipart upload ${handover.uploadId} and its handover (${handover.completed.length} of ${total} parts) ` +
-    'were kept: the retry continues from there.'
-  );
 }
 
 /**

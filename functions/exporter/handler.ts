@@ -92,6 +92,7 @@ export function makeHandler(options: HandlerOptions = {}) {
             ...(memoryMb > 0 && { memoryBytes: memoryMb * 1024 * 1024 }),
             ...(handOver && { handOver }),
             ...(waitUntil !== undefined && { waitUntil }),
+            ...(context?.awsRequestId !== undefined && { requestId: context.awsRequestId }),
           };
           const run = isHandover(config.dataset, object) ? exportHandedOver : exportObject;
           const outcome = await run(ctx, object);

@@ -10,7 +10,7 @@ import { exportPrefix, handoverPrefix } from '../../naming';
 import type { KeyClaim } from './claim';
 import type { ExporterConfig } from './config';
 import { DEFAULTS, MAX_PART_BYTES, MIN_PART_BYTES } from './defaults';
-import { ExportError, isNotFound } from './errors';
+import { ExportError, isNotFound, reason, stepOf } from './errors';
 import type { ObjectCreated } from './event';
 import { expectOwner, type ObjectFacts, type OwnedBucket } from './object';
 import { abortUpload, uploadsAt, type OpenUpload } from './transfer/multipart';
@@ -207,4 +207,21 @@ export async function handoverUploadOpen(client: S3Client, handover: Handover): 
   } catch {
     return true;
   }
+}
+
+/** No retry can complete the upload in progress (ExportError.abandonUpload): it is aborted rather than kept. */
+export const abandons = (err: unknown): boolean => {
+  const failure = reason(stepOf(err).failure);
+  return failure instanceof ExportError && failure.abandonUpload;
+};
+
+/** What a failed handed-over export leaves for the retry, said at the end of its message. */
+export function keptNote(err: unknown, handover: Handover | undefined): string {
+  // Only while writing is the upload still open; once verifying or deleting, it was completed (or aborted).
+  if (!handover || stepOf(err).phase !== 'write-target' || abandons(err)) return '';
+  const total = partCount(handover.source.size, handover.partSize);
+  return (
+    `The multipart upload ${handover.uploadId} and its handover (${handover.completed.length} of ${total} parts) ` +
+    'were kept: the retry continues from there.'
+  );
 }

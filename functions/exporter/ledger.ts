@@ -38,8 +38,13 @@ export interface VersionRef {
 }
 
 export interface KeyRecord {
-  /** The newest upload delivered and verified, and the target's ETag then (to recognise our own delivery). */
-  readonly delivered?: VersionRef & { readonly targetEtag?: string };
+  /**
+   * The newest upload delivered and verified: only what ordering needs (its sequencer and version, and the target's
+   * ETag then, to recognise our own delivery), taken from its receipt, whose key it names. The receipt is the record
+   * of the delivery for people (receipt.ts); this is the key's order, which must change in the same conditional
+   * write as the claims, so it cannot live in receipts, which are immutable and filed by day.
+   */
+  readonly delivered?: VersionRef & { readonly targetEtag?: string; readonly receipt?: string };
   /** The last claim that took the write: a target it wrote counts as ours even if it never committed (a crash). */
   readonly lastWrite?: VersionRef;
   readonly claims: readonly Claim[];
@@ -162,14 +167,24 @@ export function holdUntil(r: KeyRecord, id: string, until: number): Decision<'he
  * older versions waiting for this delivery are returned, to delete; they stay in the record until `forget` (after
  * their deletion), so that a commit whose answer was lost, run again, still finds them.
  */
-export function commit(r: KeyRecord, me: Me, targetEtag: string | undefined): Decision<readonly VersionRef[]> {
+export function commit(
+  r: KeyRecord,
+  me: Me,
+  targetEtag: string | undefined,
+  receipt?: string,
+): Decision<readonly VersionRef[]> {
   const older = r.waiting.filter((w) => compareSequencers(w.sequencer, me.sequencer) < 0);
   const done = (c: Claim) => c.id === me.id || (c.versionId === me.versionId && !c.writing);
   return {
     result: older,
     record: {
       ...r,
-      delivered: { sequencer: me.sequencer, versionId: me.versionId, ...(targetEtag && { targetEtag }) },
+      delivered: {
+        sequencer: me.sequencer,
+        versionId: me.versionId,
+        ...(targetEtag && { targetEtag }),
+        ...(receipt && { receipt }),
+      },
       claims: r.claims.filter((c) => !done(c)),
     },
     dropped: r.claims.filter((c) => c.id !== me.id && done(c)),

@@ -1,5 +1,6 @@
 import { EXPORT_METRICS, METRIC_DIMENSION, METRIC_NAMESPACE } from '../../naming';
 import type { ExporterConfig } from './config';
+import type { ObjectFacts } from './object';
 import type { Transfer, TransferProgress, TransferResult } from './transfer/transfer';
 
 /**
@@ -117,11 +118,15 @@ export class ExportLog {
   transferMs = 0;
   /** Bytes this invocation wrote to the target (a transfer spanning invocations writes only some of them here). */
   private moved = 0;
+  /** S3's order of the upload among the key's writes (the event's sequencer), once known. */
+  sequencer: string | undefined;
 
   constructor(
     private readonly config: ExporterConfig,
     private readonly log: Logger,
-    public source: { bucket: string; key: string; versionId?: string; size?: number },
+    public source: { bucket: string; key: string; versionId?: string; size?: number } & Partial<
+      Pick<ObjectFacts, 'lastModified' | 'checksum'>
+    >,
   ) {}
 
   /**

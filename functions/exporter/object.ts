@@ -100,6 +100,8 @@ export function factsFromHead(bucket: string, key: string, head: Head): ObjectFa
 export interface WrittenObject {
   readonly etag?: string;
   readonly checksum?: Checksum;
+  /** The new object's version, when the target bucket is versioned. */
+  readonly versionId?: string;
 }
 
 /** An ETag without its quotes (S3 sends them quoted, notification events not always). */
@@ -107,10 +109,11 @@ export const unquote = (etag?: string): string | undefined => etag?.replace(/^"(
 
 export function writtenObject(
   out: Partial<Record<`Checksum${ChecksumAlgorithmName}`, string>> & Pick<Head, 'ChecksumType' | 'ETag'>,
+  versionId?: string,
 ): WrittenObject {
   const etag = unquote(out.ETag) || undefined;
   const checksum = checksumOf(out);
-  return { ...(etag && { etag }), ...(checksum && { checksum }) };
+  return { ...(etag && { etag }), ...(checksum && { checksum }), ...(versionId && { versionId }) };
 }
 
 export const s3Url = (o: { bucket: string; key: string; versionId?: string }): string =>

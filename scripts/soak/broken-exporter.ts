@@ -1,13 +1,15 @@
 import { CreateMultipartUploadCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { makeHandler } from '../../functions/exporter/handler';
 import { createS3Client } from '../../functions/exporter/config';
+import { RECEIPTS_ROOT } from '../../naming';
 
 /**
  * Deliberately broken exporters, to show the soak fails when the exporter breaks its promises (a harness that cannot
  * fail proves nothing). BROKEN_MODE chooses the defect:
  * - `delete-first`: deletes the event's version before exporting it, as a handler that deletes before verifying;
  * - `abandon-upload`: leaves an incomplete multipart upload in the receiver's bucket for every object;
- * - `unpinned`: the real exporter, except that its HeadObject requests name no bucket owner (ExpectedBucketOwner).
+ * - `unpinned`: the real exporter, except that its HeadObject requests name no bucket owner (ExpectedBucketOwner);
+ * - `no-receipt`: the real exporter, except that its receipts are never written (the client answers for S3).
  * Never deployed: only the soak's own test bundles it.
  */
 function unpinnedClient() {
@@ -22,7 +24,24 @@ function unpinnedClient() {
   return c;
 }
 
-const real = makeHandler(process.env.BROKEN_MODE === 'unpinned' ? { client: unpinnedClient() } : {});
+/** A client that drops receipt writes and answers as if S3 had taken them. */
+function unreceiptedClient() {
+  const c = createS3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3 });
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      const key = (args.input as { Key?: string }).Key;
+      if (context.commandName === 'PutObjectCommand' && key?.startsWith(RECEIPTS_ROOT)) return { output: { $metadata: {} }, response: {} };
+      return next(args);
+    },
+    { step: 'initialize', name: 'dropReceipts' },
+  );
+  return c;
+}
+
+const mode = process.env.BROKEN_MODE;
+const real = makeHandler(
+  mode === 'unpinned' ? { client: unpinnedClient() } : mode === 'no-receipt' ? { client: unreceiptedClient() } : {},
+);
 const client = new S3Client({
   endpoint: process.env.AWS_ENDPOINT_URL_S3,
   forcePathStyle: true,

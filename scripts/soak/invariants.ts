@@ -1,4 +1,5 @@
-import { handoverPrefix } from '../../naming';
+import { handoverPrefix, receiptPrefix } from '../../naming';
+import { isFinal, readReceipts } from './receipts';
 import type { PlannedUpload } from './workload';
 import { SOAK_DATASETS } from './workload';
 import type { SoakWorld } from './world';
@@ -17,6 +18,13 @@ export interface Findings {
   /** Handovers of long transfers still in the export bucket. */
   readonly handoversLeft: number;
   /**
+   * Uploads without a receipt of their final outcome (or deleted before it was written), and receipts that are not
+   * valid against schemas/receipt.schema.json.
+   */
+  readonly unreceipted: number;
+  /** Uploads with more than one final receipt, or receipts written over (more versions than receipts). */
+  readonly duplicateReceipts: number;
+  /**
    * Requests the exporter sent without naming its bucket's owner as the stacks configure it (ExpectedBucketOwner, and
    * ExpectedSourceBucketOwner on copies), or naming another: on AWS the first would reach a bucket of any account.
    */
@@ -30,12 +38,17 @@ type Note = (problem: string) => void;
 
 /** The invariants of issue 11, over every key of the workload. */
 export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUpload[]): Promise<Findings> {
-  const problems: string[] = [...world.wrongDeletes.slice(0, 5), ...world.unpinned.map((p) => `unpinned: ${p}`)];
+  const problems: string[] = [
+    ...world.wrongDeletes.slice(0, 5),
+    ...world.unreceipted.slice(0, 5).map((p) => `unreceipted: ${p}`),
+    ...world.unpinned.map((p) => `unpinned: ${p}`),
+  ];
   const note: Note = (p) => void (problems.length < 40 && problems.push(p));
   const { lost, corrupted } = await checkReceivers(world, note);
   if (world.keys.size !== new Set(plan.map((u) => u.key)).size) note('not every planned key was uploaded');
   const { leftOver, missing, handoversLeft } = await checkExportBucket(world, note);
   const incompleteUploads = await checkIncompleteUploads(world, note);
+  const { unreceipted, duplicateReceipts } = await checkReceipts(world, note);
   return {
     lost,
     corrupted,
@@ -43,6 +56,8 @@ export async function checkInvariants(world: SoakWorld, plan: readonly PlannedUp
     leftOver,
     incompleteUploads,
     handoversLeft,
+    unreceipted: unreceipted + world.unreceipted.length,
+    duplicateReceipts,
     unpinned: world.unpinnedCount,
     problems,
   };
@@ -107,4 +122,40 @@ async function checkIncompleteUploads(world: SoakWorld, note: Note): Promise<num
     for (const u of open.slice(0, 5)) note(`incomplete upload in s3://${bucket}: ${u}`);
   }
   return incompleteUploads;
+}
+
+/**
+ * Every upload of the workload has exactly one receipt of its final outcome (moved, copied, already there or
+ * superseded), whatever the faults and retries; every receipt is valid; none was written over.
+ */
+async function checkReceipts(
+  world: SoakWorld,
+  note: Note,
+): Promise<{ unreceipted: number; duplicateReceipts: number }> {
+  let unreceipted = 0;
+  let duplicateReceipts = 0;
+  for (const { name } of SOAK_DATASETS) {
+    const read = await readReceipts(world.analyst, world.exportBucket, name);
+    for (const bad of read.filter((r) => 'invalid' in r).slice(0, 3)) note(`invalid receipt ${bad.key}`);
+    unreceipted += read.filter((r) => 'invalid' in r).length;
+    const finals = new Map<string, number>();
+    for (const r of read.filter(isFinal)) {
+      const at = `${r.receipt.key} (${r.receipt.version})`;
+      finals.set(at, (finals.get(at) ?? 0) + 1);
+    }
+    for (const [key, h] of world.keys) {
+      if (h.dataset !== name) continue;
+      for (const u of h.uploads) {
+        const n = finals.get(`${key} (${u.versionId})`) ?? 0;
+        if (n === 1) continue;
+        if (n === 0) unreceipted++;
+        else duplicateReceipts += n - 1;
+        note(`${n === 0 ? 'no receipt' : `${n} receipts`} for ${key} (${u.versionId})`);
+      }
+    }
+    const overwritten = (await world.versions(world.exportBucket, receiptPrefix(name))).length - read.length;
+    duplicateReceipts += overwritten;
+    if (overwritten > 0) note(`${overwritten} receipts of ${name} written over`);
+  }
+  return { unreceipted, duplicateReceipts };
 }

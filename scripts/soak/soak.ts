@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
+import { RECEIPTS_ROOT } from '../../naming';
 import { bundleLambda } from '../../packaging/lambda-bundle';
+import { CreateOnly } from './create-only';
 import { ownerRefusal } from './expected-owner';
 import { DEFAULT_RATES, FaultProxy, NO_FAULTS, type FaultCounts, type FaultRates, type ProxiedRequest } from './fault-proxy';
 import { LambdaSim, type DeliveryRates, type ObjectWritten, type SimStats } from './lambda-sim';
@@ -119,18 +121,21 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
  * before S3 sees a request. Each write S3 applied to the export bucket goes on to `written`, as S3's event would.
  */
 function faultProxy(world: SoakWorld, o: SoakOptions, written: (w: ObjectWritten) => void): FaultProxy {
+  // S3's create-only write, which RGW lacks in a versioned bucket, emulated for receipts (create-only.ts).
+  const createOnly = new CreateOnly((bucket, key) => bucket === world.exportBucket && key.startsWith(RECEIPTS_ROOT));
   return new FaultProxy({
     upstream: world.s3.endpoint,
     seed: o.seed,
     rates: o.faults ?? DEFAULT_RATES,
     onWrite: (w) => {
+      createOnly.observe(w);
       if (w.bucket !== world.exportBucket) return;
       written({ bucket: w.bucket, key: w.key, versionId: w.versionId, reason: w.operation });
     },
     // S3's bucket owner condition, which RGW lacks, emulated (expected-owner.ts); and every request checked for it.
     answerInstead: (req) => {
       world.checkOwner(req);
-      return ownerRefusal(world.accounts, req);
+      return ownerRefusal(world.accounts, req) ?? createOnly.refusal(req);
     },
     beforeForward: (req) => world.checkDelete(req) ?? slowLongParts(req),
   });
@@ -191,7 +196,16 @@ async function deliverAndRedrive(
 
 /** Every count of the invariants, and the dead letters left after the redrive, must be zero. */
 function passes(f: Findings, deadLettersAfter: number): boolean {
-  const bad = f.lost + f.corrupted + f.wronglyDeleted + f.leftOver + f.incompleteUploads + f.handoversLeft + f.unpinned;
+  const bad =
+    f.lost +
+    f.corrupted +
+    f.wronglyDeleted +
+    f.leftOver +
+    f.incompleteUploads +
+    f.handoversLeft +
+    f.unreceipted +
+    f.duplicateReceipts +
+    f.unpinned;
   return bad + deadLettersAfter === 0;
 }
 
@@ -245,11 +259,12 @@ export function formatReport(r: SoakReport): string {
   return [
     `seed ${r.seed}: ${r.objects} objects, ${r.uploads} uploads, ${(r.bytes / 1048576).toFixed(0)} MiB in ${r.seconds.toFixed(1)} s (${r.objectsPerSecond.toFixed(1)} uploads/s)`,
     `  lost ${r.lost}, corrupted ${r.corrupted}, wrongly deleted ${r.wronglyDeleted}, left over ${r.leftOver} versions, ${r.incompleteUploads} incomplete uploads, ${r.handoversLeft} handovers, ${r.unpinned} requests not naming their bucket's owner`,
+    `  receipts: ${r.unreceipted} uploads without one (or deleted before it), ${r.duplicateReceipts} duplicated`,
     `  S3 faults injected: ${faults}`,
     `  deliveries ${d.deliveries}: duplicates ${d.duplicates}, late ${d.late}, crashes ${d.crashes}, form-encoded keys ${d.formEncoded}; invocations ${d.invocations}, failed ${d.failures}, retried ${d.retries}`,
     `  dead letters: ${r.deadLettersBefore} before redrive (${d.expired} too old when their turn came), ${r.deadLettersAfter} after`,
     `  exporter outcomes: ${outcomes}`,
     ...r.problems.slice(0, 10).map((p) => `  problem: ${p}`),
-    `${r.pass ? 'PASS' : 'FAIL'}: seed ${r.seed}, ${r.lost} lost, ${r.corrupted} corrupted, ${r.wronglyDeleted} wrongly deleted, ${r.leftOver + r.incompleteUploads + r.handoversLeft} left over, ${r.unpinned} unpinned, ${r.deadLettersAfter} dead letters after redrive`,
+    `${r.pass ? 'PASS' : 'FAIL'}: seed ${r.seed}, ${r.lost} lost, ${r.corrupted} corrupted, ${r.wronglyDeleted} wrongly deleted, ${r.leftOver + r.incompleteUploads + r.handoversLeft} left over, ${r.unreceipted + r.duplicateReceipts} receipts amiss, ${r.unpinned} unpinned, ${r.deadLettersAfter} dead letters after redrive`,
   ].join('\n');
 }

@@ -19,6 +19,7 @@ import {
 import { handoverPrefix, receiverStatements } from '../../naming';
 import { ownerProblems, type BucketAccounts } from './expected-owner';
 import type { ProxiedRequest } from './fault-proxy';
+import { hasFinalReceipt } from './receipts';
 import { functionConfig, type FunctionConfig } from './stack-config';
 import { sha256, SOAK_DATASETS, type PlannedUpload } from './workload';
 
@@ -46,6 +47,8 @@ export class SoakWorld {
   private readonly byVersion = new Map<string, string>();
   /** Deletes made before the receiver held those bytes or newer ones, as found just before S3 got them. */
   readonly wrongDeletes: string[] = [];
+  /** Versions whose delete was sent before the receipt of their outcome was written, as found just before S3 got it. */
+  readonly unreceipted: string[] = [];
   /** Requests that did not name their bucket's owner as the stacks configure it (at most a few kept, all counted). */
   readonly unpinned: string[] = [];
   unpinnedCount = 0;
@@ -154,7 +157,7 @@ export class SoakWorld {
     if (!history || at < 0) return void this.wrongDeletes.push(`${req.key} (${versionId}): not an upload of the workload`);
     if (this.keepFiles.has(history.dataset)) return void this.wrongDeletes.push(`${req.key}: deleted from a keep_files dataset`);
     const allowed = new Set(history.uploads.slice(at).map((u) => u.sha256));
-    return this.received(history.dataset, req.key).then(
+    const received = this.received(history.dataset, req.key).then(
       (now) => {
         if (now === undefined || !allowed.has(now)) {
           this.wrongDeletes.push(`${req.key} upload ${at + 1}: deleted while the receiver held ${now ? 'older bytes' : 'nothing'}`);
@@ -162,6 +165,12 @@ export class SoakWorld {
       },
       (err: Error) => void this.wrongDeletes.push(`${req.key}: could not check the receiver before a delete: ${err.message}`),
     );
+    const version = { bucket: this.exportBucket, dataset: history.dataset, key: req.key, versionId };
+    const receipted = hasFinalReceipt(this.analyst, version).then(
+      (has) => void (has || this.unreceipted.push(`${req.key} upload ${at + 1}: deleted before its receipt was written`)),
+      (err: Error) => void this.unreceipted.push(`${req.key}: could not look for its receipt before a delete: ${err.message}`),
+    );
+    return Promise.all([received, receipted]).then(() => undefined);
   }
 
   /** Every request through the proxy must name the owner of its bucket (and of a copy's source): counted if not. */

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { makeHandler, type HandlerResult } from '../../../functions/exporter/handler';
 import type { ObjectLog, ProgressLog } from '../../../functions/exporter/log';
-import { ACCOUNTS, Buckets, DATASET, localS3, type LocalS3 } from './local-s3';
+import { ACCOUNTS, Buckets, DATASET, localS3, PAPERWORK, type LocalS3 } from './local-s3';
 
 export { DATASET } from './local-s3';
 export const MiB = 1024 * 1024;
@@ -27,6 +27,7 @@ export class Harness {
       TARGET_BUCKET_OWNER: ACCOUNTS.receiver,
       PLATFORM_ACCOUNT: ACCOUNTS.platform,
       LEDGER_BUCKET: this.buckets.ledgerBucket,
+      PAPERWORK,
       AWS_ENDPOINT_URL_S3: this.s3.endpoint,
       EXPORTER_PRINCIPAL: this.s3.exporter.principal,
       // Small thresholds so multipart paths run on small objects.

@@ -27,6 +27,8 @@ export interface LocalS3 {
   readonly receiver: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly principal: string };
 }
 
+/** The paperwork reference the exporter writes into every receipt in these tests. */
+export const PAPERWORK = 'DPIA-2026-041 (test)';
 /** The dataset every exporter test exports (its keys start with `proj/`). */
 export const DATASET = 'proj';
 

@@ -28,7 +28,7 @@ export async function copyObject(ctx: StrategyContext): Promise<StrategyResult> 
     { attempts: ctx.partAttempts, signal: ctx.signal },
   );
   ctx.partDone?.(ctx.source.size);
-  return { strategy: 'copy-object', parts: 1, written: writtenObject(out.CopyObjectResult ?? {}) };
+  return { strategy: 'copy-object', parts: 1, written: writtenObject(out.CopyObjectResult ?? {}, out.VersionId) };
 }
 
 /** UploadPartCopy of each byte range of the exact version: the bytes never pass through this process. */

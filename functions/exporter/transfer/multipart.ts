@@ -170,7 +170,7 @@ export async function writeMultipart(
       },
       { attempts: ctx.partAttempts },
     );
-    return { strategy, parts: parts.length, ...(out && { written: writtenObject(out) }) };
+    return { strategy, parts: parts.length, ...(out && { written: writtenObject(out, out.VersionId) }) };
   } catch (err) {
     // An upload carried over from earlier invocations holds their work: its retry continues it (exportHandedOver).
     if (!ctx.handover || (err instanceof ExportError && err.abandonUpload)) {
