@@ -17,6 +17,7 @@ import {
   type Invocation,
 } from './helpers/invocations';
 import { bytesOf, sha256 } from './helpers/local-s3';
+import { receiptsOf } from './helpers/receipts';
 
 /** Copies too long for one invocation (see helpers/invocations.ts for what stands in for Lambda's clock). */
 describeWithS3('a copy longer than one invocation', (h) => {
@@ -30,6 +31,7 @@ describeWithS3('a copy longer than one invocation', (h) => {
     const uploaded = await buckets.upload(`${DATASET}/large/continued.bin`, body);
 
     const first = invocation(h(), 2);
+    const begun = Date.now();
     const r1 = await run(eventBridgeEvent(buckets.exportBucket, uploaded), first);
     expect(r1.error).toBeUndefined();
     expect(r1.logs[0]).toMatchObject({ outcome: 'handed_over', parts: 2, key: uploaded.key });
@@ -49,11 +51,20 @@ describeWithS3('a copy longer than one invocation', (h) => {
     expect(p2.versions[0].versionId).not.toBe(p1.versions[0].versionId);
 
     const third = invocation(h());
+    const beforeThird = Date.now();
     const r3 = await run(p2.event, third);
     expect(r3.error).toBeUndefined();
     expect(r3.logs[0]).toMatchObject({ outcome: 'moved', parts: 6, key: uploaded.key, version: uploaded.versionId });
 
     expect([...first.parts, ...second.parts, ...third.parts]).toEqual([1, 2, 3, 4, 5, 6]);
+    // One receipt, of the move (a handover is not an end), for the whole export across the three invocations.
+    const receipts = (await receiptsOf(buckets)).filter((s) => s.receipt.key === uploaded.key);
+    expect(receipts.map((s) => [s.receipt.outcome, s.receipt.strategy, s.receipt.parts])).toEqual([
+      ['moved', 'multipart-copy', 6],
+    ]);
+    // Begun in the first invocation, not the third that ended it.
+    expect(Date.parse(receipts[0].receipt.started_at)).toBeGreaterThanOrEqual(begun);
+    expect(Date.parse(receipts[0].receipt.started_at)).toBeLessThan(beforeThird);
     expect((await buckets.received(uploaded.key)).sha256).toBe(sha256(body));
     expect(await buckets.versions('export', uploaded.key)).toEqual([]);
     expect((await handover(uploaded)).versions).toEqual([]);

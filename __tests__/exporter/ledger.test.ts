@@ -100,6 +100,13 @@ describe('defer, commit, forget, release', () => {
     // Kept until deleted, so that a commit run again after a lost answer still finds them.
     expect(d.record?.waiting).toEqual([v('0A'), v('0D')]);
     expect(forget(d.record!, [v('0A')]).record?.waiting).toEqual([v('0D')]);
+    // The delivery names its receipt, the record of it for people.
+    const receipt = 'export-receipts/proj/2026-12-02/a.csv@0B.json';
+    expect(commit(r, me('0B'), 'etag-b', receipt).record?.delivered).toEqual({
+      ...v('0B'),
+      targetEtag: 'etag-b',
+      receipt,
+    });
   });
 
   test('release ends the claim; releasing one that is gone writes nothing', () => {
@@ -111,12 +118,17 @@ describe('defer, commit, forget, release', () => {
 describe('orphans: uploads at the key nobody alive will complete', () => {
   const at = (ms: number) => new Date(ms);
   test("a live claim's upload is not one; a dead claim's is", () => {
-    const r = record({ claims: [claim('0A', { uploadId: 'live' }), claim('0B', { uploadId: 'dead', beat: NOW - 2 * TTL })] });
-    const open = [{ uploadId: 'live', initiated: at(NOW - 50) }, { uploadId: 'dead', initiated: at(NOW - 50) }];
+    const r = record({
+      claims: [claim('0A', { uploadId: 'live' }), claim('0B', { uploadId: 'dead', beat: NOW - 2 * TTL })],
+    });
+    const open = [
+      { uploadId: 'live', initiated: at(NOW - 50) },
+      { uploadId: 'dead', initiated: at(NOW - 50) },
+    ];
     expect(orphans(open, r, NOW, TTL, 100).map((u) => u.uploadId)).toEqual(['dead']);
   });
 
-  test('an upload begun after a live claim that has not recorded its own yet may be that claim\'s: kept', () => {
+  test("an upload begun after a live claim that has not recorded its own yet may be that claim's: kept", () => {
     const r = record({ claims: [claim('0A', { since: NOW - 500 })] });
     const open = [
       { uploadId: 'before', initiated: at(NOW - 700) },

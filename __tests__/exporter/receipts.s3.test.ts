@@ -1,19 +1,16 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import Ajv from 'ajv';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { PROJECT_ROOT } from '../../config';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../functions/exporter/config';
-import { dayOf, RECEIPT_SCHEMA_FILE, receiptKey, receiptPrefix, RECEIPTS_ROOT, type Receipt } from '../../naming';
+import { dayOf, RECEIPTS_ROOT } from '../../naming';
 import { CreateOnly } from '../../scripts/soak/create-only';
 import { FaultProxy, type ErrorReply, type FaultProxyOptions } from '../../scripts/soak/fault-proxy';
 import { eventBridgeEvent } from './helpers/events';
 import { DATASET, describeWithS3, Harness, MiB } from './helpers/harness';
 import { ACCOUNTS, Buckets, bytesOf, PAPERWORK, sha256 } from './helpers/local-s3';
+import { receiptsOf, type Stored } from './helpers/receipts';
 
 /**
- * Receipts as the users and the audit table will read them: listed and read back from the local server, each
- * checked against the committed JSON Schema and against the key naming/receipts.ts gives it. Requests go through the
+ * Receipts as the users and the audit table will read them (helpers/receipts.ts: each checked against the committed
+ * JSON Schema and against the key naming/receipts.ts gives it). Requests go through the
  * fault proxy, which records the order of the requests (a receipt before the source's delete), can refuse receipt
  * writes, and answers a conditional create of a receipt that exists as AWS does (create-only.ts: RGW does not, in a
  * versioned bucket).
@@ -32,35 +29,6 @@ function receiptProxy(upstream: string, options: Partial<FaultProxyOptions> = {}
     onWrite: (w) => createOnly.observe(w),
     answerInstead: (r) => options.answerInstead?.(r) ?? createOnly.refusal(r),
   });
-}
-
-const validate = new Ajv({ allErrors: true, strict: true }).compile(
-  JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, RECEIPT_SCHEMA_FILE), 'utf8')),
-);
-
-interface Stored {
-  readonly key: string;
-  readonly receipt: Receipt;
-}
-
-/** Every receipt of the dataset, oldest key first, each valid against the schema and filed where its layout says. */
-async function receiptsOf(buckets: Buckets): Promise<Stored[]> {
-  const out = await buckets.exporter.send(
-    new ListObjectsV2Command({ Bucket: buckets.exportBucket, Prefix: receiptPrefix(DATASET) }),
-  );
-  const stored: Stored[] = [];
-  for (const o of out.Contents ?? []) {
-    const got = await buckets.exporter.send(new GetObjectCommand({ Bucket: buckets.exportBucket, Key: o.Key! }));
-    const text = await got.Body!.transformToString();
-    // One line: the audit table's JSON SerDe reads one object per line.
-    expect(text.trimEnd().split('\n')).toHaveLength(1);
-    const receipt = JSON.parse(text) as Receipt;
-    if (!validate(receipt)) throw new Error(`${o.Key} is not a valid receipt: ${JSON.stringify(validate.errors)}`);
-    if (receipt.outcome !== 'failed') expect(o.Key).toBe(receiptKey(receipt));
-    else expect(o.Key!.startsWith(receiptKey(receipt).replace(/\.json$/, '.failed-'))).toBe(true);
-    stored.push({ key: o.Key!, receipt });
-  }
-  return stored;
 }
 
 const outcomes = (stored: Stored[]) => stored.map((s) => s.receipt.outcome).sort();

@@ -83,6 +83,7 @@ export async function exportHandedOver(ctx: ExportContext, event: ObjectCreated)
     if (!handover) return log.emit('already_moved');
     log.source = handover.source;
     log.sequencer = handover.sequencer;
+    log.begunAt = Date.parse(handover.startedAt);
     const { source } = handover;
     if (
       !(await inStep('read-source', () => head(client, { ...source, owner: config.platformAccount }, source.versionId)))

@@ -120,6 +120,8 @@ export class ExportLog {
   private moved = 0;
   /** S3's order of the upload among the key's writes (the event's sequencer), once known. */
   sequencer: string | undefined;
+  /** When the export began, if in an earlier invocation (a handed-over transfer): its receipt spans them all. */
+  begunAt: number | undefined;
 
   constructor(
     private readonly config: ExporterConfig,

@@ -41,6 +41,7 @@ export function receiptOf(
   const delivered = facts.delivery !== undefined;
   const transfer = log.transfer;
   const checksum = delivered && src.checksum?.fullObject ? src.checksum : undefined;
+  const begun = log.begunAt ?? log.startedAt;
   return {
     format: RECEIPT_FORMAT,
     dataset: config.dataset,
@@ -62,9 +63,9 @@ export function receiptOf(
     target_etag: facts.delivery?.etag ?? null,
     strategy: (transfer?.strategy ?? 'none') as Receipt['strategy'],
     parts: transfer ? (transfer.handedOver?.completed.length ?? transfer.parts) : 0,
-    started_at: new Date(log.startedAt).toISOString(),
+    started_at: new Date(begun).toISOString(),
     ended_at: now.toISOString(),
-    duration_ms: Math.max(0, now.getTime() - log.startedAt),
+    duration_ms: Math.max(0, now.getTime() - begun),
     error: facts.error ?? null,
     paperwork: config.paperwork,
     request_id: ctx.requestId ?? null,
