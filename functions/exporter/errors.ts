@@ -149,6 +149,15 @@ export function httpStatus(err: unknown): number | undefined {
   return (reason(err) as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
+/**
+ * A conditional write (If-Match, If-None-Match) that S3 refused: 412 when the condition does not hold, 409 while
+ * another conditional write of the key is in flight. The ledger retries on it; a receipt takes it for "already there".
+ */
+export const isConditionRefused = (err: unknown): boolean =>
+  httpStatus(err) === 412 ||
+  httpStatus(err) === 409 ||
+  ['PreconditionFailed', 'ConditionalRequestConflict'].includes(errorCode(err));
+
 export const isNotFound = (err: unknown): boolean =>
   httpStatus(err) === 404 || ['NotFound', 'NoSuchKey', 'NoSuchVersion'].includes(errorCode(err));
 

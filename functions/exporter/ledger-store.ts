@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { createHash } from 'node:crypto';
 import { ledgerKey } from '../../naming';
 import { DEFAULTS } from './defaults';
-import { errorCode, ExportError, httpStatus, isNotFound, sleep } from './errors';
+import { ExportError, isConditionRefused, isNotFound, sleep } from './errors';
 import { EMPTY_RECORD, type Decision, type KeyRecord } from './ledger';
 import { expectOwner, type OwnedBucket } from './object';
 
@@ -21,12 +21,6 @@ export interface LedgerLocation extends OwnedBucket {
 /** The record's object key: one per export key, hashed because a key of up to 1,024 bytes must fit under the prefix. */
 export const recordKey = (at: LedgerLocation): string =>
   ledgerKey(at.dataset, createHash('sha256').update(at.key).digest('hex').slice(0, 40));
-
-/** A conditional write lost to another writer (S3 answers 412, or 409 while another conditional write is in flight). */
-const isConflict = (err: unknown): boolean =>
-  httpStatus(err) === 412 ||
-  httpStatus(err) === 409 ||
-  ['PreconditionFailed', 'ConditionalRequestConflict'].includes(errorCode(err));
 
 async function read(
   client: S3Client,
@@ -99,7 +93,7 @@ export async function updateLedger<T>(
       );
       return { ...decision, state: { record: decision.record, ...(out.ETag && { etag: out.ETag.replace(/"/g, '') }) } };
     } catch (err) {
-      if (!isConflict(err) || attempt >= DEFAULTS.ledgerMaxConflicts) throw err;
+      if (!isConditionRefused(err) || attempt >= DEFAULTS.ledgerMaxConflicts) throw err;
       if (attempt > 1) await sleep(Math.random() * Math.min(1000, 20 * 2 ** Math.min(attempt, 6)), signal);
       state = await read(client, at, signal);
     }

@@ -104,6 +104,10 @@ export const stdoutLogger: Logger = (line) => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
 
+/** Handed over: the parts in so far, all invocations together; otherwise the parts the object was written in. */
+export const partsWritten = (transfer: TransferResult | undefined): number =>
+  transfer ? (transfer.handedOver?.completed.length ?? transfer.parts) : 0;
+
 export function throughputMiBs(bytes: number, ms: number): number | null {
   return ms > 0 && bytes > 0 ? Number((bytes / 1048576 / (ms / 1000)).toPrecision(3)) : null;
 }
@@ -192,8 +196,7 @@ export class ExportLog {
       level: outcome === 'failed' ? 'error' : outcome === 'refused' ? 'warn' : 'info',
       ...this.base(),
       strategy: this.transfer?.strategy ?? 'none',
-      // Handed over: the parts in so far, all invocations together; otherwise the parts the object was written in.
-      parts: this.transfer ? (this.transfer.handedOver?.completed.length ?? this.transfer.parts) : 0,
+      parts: partsWritten(this.transfer),
       duration_ms: Date.now() - this.startedAt,
       throughput_mib_s: this.transfer ? throughputMiBs(this.moved, this.transferMs) : null,
       outcome,

@@ -2,8 +2,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { dayOf, RECEIPT_FORMAT, receiptKey, type Receipt, type ReceiptOutcome } from '../../naming';
 import { targetOf, type ExportContext } from './context';
-import { errorCode, httpStatus } from './errors';
-import type { ExportLog } from './log';
+import { isConditionRefused } from './errors';
+import { partsWritten, type ExportLog } from './log';
 import { expectOwner } from './object';
 
 /**
@@ -62,7 +62,7 @@ export function receiptOf(
     target_version: facts.delivery?.versionId ?? null,
     target_etag: facts.delivery?.etag ?? null,
     strategy: (transfer?.strategy ?? 'none') as Receipt['strategy'],
-    parts: transfer ? (transfer.handedOver?.completed.length ?? transfer.parts) : 0,
+    parts: partsWritten(transfer),
     started_at: new Date(begun).toISOString(),
     ended_at: now.toISOString(),
     duration_ms: Math.max(0, now.getTime() - begun),
@@ -83,10 +83,6 @@ export function keyOf(receipt: Receipt, attempt: string): string {
   });
 }
 
-/** S3 answers 412 when If-None-Match finds an object; 409 while another conditional write of the key is in flight. */
-const alreadyThere = (err: unknown): boolean =>
-  httpStatus(err) === 412 || httpStatus(err) === 409 || errorCode(err) === 'PreconditionFailed';
-
 /**
  * Writes the receipt (into the export bucket, which the platform's account must own) unless the upload already has
  * one; returns its key. Without the deadline's signal: a receipt is what lets the source go.
@@ -106,7 +102,8 @@ export async function writeReceipt(ctx: ExportContext, log: ExportLog, facts: Re
       }),
     );
   } catch (err) {
-    if (!alreadyThere(err)) throw err;
+    // Refused: the upload's receipt is there already (or being written by a repeated event's invocation).
+    if (!isConditionRefused(err)) throw err;
   }
   return Key;
 }

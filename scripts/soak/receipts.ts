@@ -10,7 +10,8 @@ import { dayOf, RECEIPT_SCHEMA_FILE, receiptKey, receiptPrefix, type Receipt } f
  * committed schema (functions/exporter/receipt.ts says why both hold).
  */
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(
+/** The committed schema, compiled once: the soak and the exporter's tests check every receipt they read with it. */
+export const validateReceipt = new Ajv({ allErrors: true, strict: true }).compile(
   JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', RECEIPT_SCHEMA_FILE), 'utf8')),
 );
 
@@ -34,7 +35,7 @@ async function keysUnder(client: S3Client, bucket: string, prefix: string): Prom
 async function read(client: S3Client, bucket: string, key: string): Promise<ReadReceipt> {
   const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const receipt = JSON.parse(await got.Body!.transformToString()) as Receipt;
-  return validate(receipt) ? { key, receipt } : { key, invalid: JSON.stringify(validate.errors) };
+  return validateReceipt(receipt) ? { key, receipt } : { key, invalid: JSON.stringify(validateReceipt.errors) };
 }
 
 /** Every receipt of a dataset, read back. */

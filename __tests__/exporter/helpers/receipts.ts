@@ -1,17 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import Ajv from 'ajv';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { PROJECT_ROOT } from '../../../config';
-import { RECEIPT_SCHEMA_FILE, receiptKey, receiptPrefix, type Receipt } from '../../../naming';
+import { receiptKey, receiptPrefix, type Receipt } from '../../../naming';
+import { validateReceipt } from '../../../scripts/soak/receipts';
 import { DATASET } from './local-s3';
 import type { Buckets } from './local-s3';
 
 /** Receipts read back from the local server as users and the audit table read them. */
-
-const validate = new Ajv({ allErrors: true, strict: true }).compile(
-  JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, RECEIPT_SCHEMA_FILE), 'utf8')),
-);
 
 export interface Stored {
   readonly key: string;
@@ -30,7 +23,9 @@ export async function receiptsOf(buckets: Buckets): Promise<Stored[]> {
     // One line: the audit table's JSON SerDe reads one object per line.
     expect(text.trimEnd().split('\n')).toHaveLength(1);
     const receipt = JSON.parse(text) as Receipt;
-    if (!validate(receipt)) throw new Error(`${o.Key} is not a valid receipt: ${JSON.stringify(validate.errors)}`);
+    if (!validateReceipt(receipt)) {
+      throw new Error(`${o.Key} is not a valid receipt: ${JSON.stringify(validateReceipt.errors)}`);
+    }
     if (receipt.outcome !== 'failed') expect(o.Key).toBe(receiptKey(receipt));
     else expect(o.Key!.startsWith(receiptKey(receipt).replace(/\.json$/, '.failed-'))).toBe(true);
     stored.push({ key: o.Key!, receipt });
