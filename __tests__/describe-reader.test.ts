@@ -90,10 +90,37 @@ const REQUESTS: [action: string, on: 'bucket' | 'object', when: When][] = [
   ['s3:DeleteBucket', 'bucket', 'never'],
 ];
 
-const names = Object.keys(stacks)
-  .filter((id) => id.startsWith('pull-'))
+/** A paused dataset's stack says so in its output `paused` (stacks/paused.ts): its readers get nothing. */
+const isPaused = (id: string) => (stacks[id] as { output?: Record<string, unknown> }).output?.paused !== undefined;
+const pullIds = Object.keys(stacks).filter((id) => id.startsWith('pull-'));
+const names = pullIds
+  .filter((id) => !isPaused(id))
   .map((id) => id.slice('pull-'.length))
   .sort();
+const pausedNames = pullIds
+  .filter(isPaused)
+  .map((id) => id.slice('pull-'.length))
+  .sort();
+
+describe.each(pausedNames)('pull dataset %s, paused', (name) => {
+  const described = JSON.parse(describeText(name, true));
+  const bucketPolicy = policyOf(only(stacks[`pull-${name}`], 'aws_s3_bucket_policy').policy) as unknown as Doc;
+  const objectArn = `${described.bucketArn}/2026/extract.csv`;
+
+  test.each(described.readers as string[])(
+    'even with the identity policy describe prints, %s reads and lists nothing',
+    async (role) => {
+      const both = { identity: described.readerPolicy as Doc, bucketPolicy };
+      expect(await decision(role, 's3:GetObject', objectArn, both)).not.toBe('Allowed');
+      expect(await decision(role, 's3:ListBucket', described.bucketArn, both)).not.toBe('Allowed');
+    },
+  );
+
+  test('describe says it is paused, why, and that the readers have no access until the field is removed', () => {
+    expect(described.paused).toMatch(/^INC-/);
+    expect(describeText(name, false)).toMatch(/PAUSED: INC-.*\n.*pull_arns have no access/s);
+  });
+});
 
 test('the datasets cover every combination of fields the policy depends on', () => {
   const combos = names.map((name) => {

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PROJECT_ROOT, loadDatasets } from '../config';
 import { describeCommand } from '../bin/describe';
 import { DEFAULT_SETTINGS } from '../naming';
@@ -137,6 +140,35 @@ describe.each(datasets.pull.map((d) => d.name))('pull dataset %s', (name) => {
     const text = run([name]).out;
     expect(text).toContain(`aws s3 cp s3://${described.bucket}/path/to/file.csv .`);
   });
+});
+
+test('--json is one object: for one name its description, for several an object keyed by name', () => {
+  const names = [...datasets.push, ...datasets.pull].map((d) => d.name);
+  expect(names.length).toBeGreaterThan(1);
+  const one = (name: string) => JSON.parse(run(['--json', name]).out);
+  const several = run(['--json', ...names]);
+  expect(several.status).toBe(0);
+  const document = JSON.parse(several.out);
+  expect(Array.isArray(document)).toBe(false);
+  expect(document).toEqual(Object.fromEntries(names.map((name) => [name, one(name)])));
+  // A name given twice is still one dataset, so one description.
+  expect(JSON.parse(run(['--json', names[0], names[0]]).out)).toEqual(one(names[0]));
+});
+
+test('a push and a pull dataset of one name are refused before anything is described', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'describe-shared-'));
+  for (const kind of ['push', 'pull'] as const) {
+    fs.mkdirSync(path.join(root, `${kind}_datasets`));
+    const from = path.join(PROJECT_ROOT, `${kind}_datasets`, `${datasets[kind][0].name}.yaml`);
+    const text = fs.readFileSync(from, 'utf8').replace(/^name: .*$/m, 'name: same');
+    fs.writeFileSync(path.join(root, `${kind}_datasets`, 'same.yaml'), text);
+  }
+  const r = run(['--json', 'same'], { EXPORTS_DATASETS_DIR: root });
+  expect(r.status).toBe(1);
+  expect(r.out).toBe('');
+  expect(r.err).toContain('push_datasets/same.yaml:');
+  expect(r.err).toContain('name: the name "same" is also used by pull_datasets/same.yaml');
+  expect(r.err).toContain('Fix the dataset files first (npm run validate).');
 });
 
 test('an unknown name says which names exist, and exits 1', () => {

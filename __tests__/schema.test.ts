@@ -13,6 +13,8 @@ const CORPUS = path.join(__dirname, 'fixtures', 'corpus');
 
 const VALIDATOR_ONLY: Record<string, string> = {
   'push_datasets/name_mismatch.yaml': 'the name must equal the file name',
+  'pull_datasets/name_mismatch_pull.yaml': 'the name must equal the file name',
+  'push_datasets/File_Capitals.yaml': 'the file name must be a dataset name (the name in it is one)',
   [`push_datasets/${'b'.repeat(53)}.yaml`]: 'the derived exporter role name must fit IAM (64 characters)',
   'push_datasets/bucket_export_bucket.yaml': 'the target must not be the export bucket (a setting)',
   'pull_datasets/hub_exports.yaml': 'the derived bucket must not be the export bucket (a setting)',
@@ -34,6 +36,11 @@ const VALIDATOR_ONLY: Record<string, string> = {
 const NOT_SCHEMA_CASES = [
   'push_datasets/syntax_error.yaml',
   'push_datasets/duplicate_key.yaml',
+  'push_datasets/duplicate_users.yaml',
+  'push_datasets/duplicate_nested_key.yaml',
+  'push_datasets/tab_indentation.yaml',
+  'push_datasets/tab_after_spaces.yaml',
+  'push_datasets/tab_first_line.yaml',
   'push_datasets/old_format.yml',
   'push_datasets/notes.txt',
 ];

@@ -360,6 +360,42 @@ test('a user in two push and two pull datasets gets four distinct policies, one 
   expect(names.sort()).toEqual(['hub-exports-pull-share_a', 'hub-exports-pull-share_b', 'hub-exports-push-proj', 'hub-exports-push-proj_2']);
 });
 
+describe('a paused dataset (fixture halted, share_halted): stopped by the ordinary deploy, nothing destroyed', () => {
+  const push = stacks['push-halted'];
+  const pull = stacks['pull-share_halted'];
+  const outputOf = (stack: StackJson) => (stack as { output?: Record<string, { value: unknown }> }).output;
+
+  test('the plan says it in words: the output "paused" holds the reason; a running dataset has none', () => {
+    expect(outputOf(push)?.paused.value).toBe('INC-0042: the receiver reported a misdirected file');
+    expect(outputOf(pull)?.paused.value).toBe('INC-0043: reader-h credentials leaked');
+    expect(outputOf(stacks['push-proj'])?.paused).toBeUndefined();
+    expect(outputOf(stacks['pull-share_a'])?.paused).toBeUndefined();
+  });
+
+  test('push: the exporter runs no invocation (reserved concurrency 0); a running one is not limited', () => {
+    expect(only(push, 'aws_lambda_function').reserved_concurrent_executions).toBe(0);
+    expect(only(stacks['push-proj'], 'aws_lambda_function').reserved_concurrent_executions).toBeUndefined();
+  });
+
+  test('push: the same resources as when running, the rule and queue included; the users lose the upload statement only', () => {
+    const types = (stack: StackJson) => Object.keys(stack.resource ?? {}).sort();
+    expect(types(push)).toEqual(types(stacks['push-proj']));
+    const [user] = Object.values(resources(push, 'aws_iam_role_policy')).filter((p) => p.role === 'alpha_user_p4');
+    expect(policyOf(user.policy).Statement.map((st) => st.Sid)).toEqual([
+      'ListDatasetPrefix',
+      'ReadDatasetReceipts',
+      'ListDatasetReceipts',
+    ]);
+  });
+
+  test('pull: the bucket and the users stay; its policy grants the pull_arns nothing', () => {
+    expect(only(pull, 'aws_s3_bucket').bucket).toBe('mojap-share-halted');
+    const statements = policyOf(only(pull, 'aws_s3_bucket_policy').policy).Statement;
+    expect(statements.map((st) => st.Sid)).toEqual(['DenyInsecureTransport', 'DenyTlsBelow12']);
+    expect(Object.values(resources(pull, 'aws_iam_role_policy')).map((p) => p.role)).toEqual(['alpha_user_p4']);
+  });
+});
+
 test('no stack refers to another (derived names only), so each can be planned alone', () => {
   for (const stack of Object.values(stacks)) {
     expect(JSON.stringify(stack)).not.toMatch(/terraform_remote_state|cross-stack-output/);

@@ -61,6 +61,9 @@ const cases: [string, string, Record<string, number>][] = [
   [FIXTURE_DATASETS, 'push-proj2', push(1)],
   [FIXTURE_DATASETS, 'pull-share_a', pull(2, true)],
   [FIXTURE_DATASETS, 'pull-share_b', pull(1, false)],
+  // Paused: the same resources as running (nothing destroyed), policies and the function's concurrency aside.
+  [FIXTURE_DATASETS, 'push-halted', push(1)],
+  [FIXTURE_DATASETS, 'pull-share_halted', pull(1, false)],
   [PROJECT_ROOT, 'push-hmpps_probation_outcomes', push(2)],
   [PROJECT_ROOT, 'push-courts_listing_sample', push(1)],
   [PROJECT_ROOT, 'pull-prison_population_daily', pull(2, true)],
@@ -87,4 +90,12 @@ maybe('terraform init, validate and plan of every stack', () => {
       expect(plan.creates).toEqual(expected);
     },
   );
+
+  test('a paused dataset says so in its plan, with the reason; no running dataset does', () => {
+    const paused = [...plans].filter(([, p]) => p.outputs.paused !== undefined).map(([k, p]) => [k, p.outputs.paused]);
+    expect(paused).toEqual([
+      ['fixture:push-halted', 'INC-0042: the receiver reported a misdirected file'],
+      ['fixture:pull-share_halted', 'INC-0043: reader-h credentials leaked'],
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { validate } from '../bin/validate';
+import { PROJECT_ROOT } from '../config';
 
 /** Runs the CLI in-process and captures what a person would see. */
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -76,6 +77,53 @@ test('the same dataset name in two roots is refused, naming the first file', () 
   const r = run([one, two]);
   expect(r.status).toBe(1);
   expect(r.out).toContain(`${path.join(two, 'push_datasets/same.yaml')}:1:7: name: "same" is already used by ${path.join(one, 'push_datasets/same.yaml')}`);
+});
+
+test('a push and a pull dataset of one name are refused at both files, each naming the other', () => {
+  const root = tempRoot({ 'push_datasets/same.yaml': goodPush('same'), 'pull_datasets/same.yaml': goodPull('same') });
+  const r = run([root]);
+  expect(r.status).toBe(1);
+  const [push, pull] = ['push_datasets/same.yaml', 'pull_datasets/same.yaml'].map((f) => path.join(root, f));
+  const shared = 'push and pull datasets share one set of names';
+  expect(r.out).toContain(`${push}:1:7: name: the name "same" is also used by ${pull}: ${shared}`);
+  expect(r.out).toContain(`${pull}:1:7: name: the name "same" is also used by ${push}: ${shared}`);
+  expect(r.out).toContain('2 problems in 2 of 2 files.');
+});
+
+test('a file name with capitals gets one message, and doing what it says makes the file valid', () => {
+  const root = tempRoot({ 'push_datasets/Youth_Custody.yaml': goodPush('Youth_Custody') });
+  const first = run([root]);
+  expect(first.status).toBe(1);
+  expect(first.out.split('\n')[0]).toBe(
+    `${path.join(root, 'push_datasets/Youth_Custody.yaml')}:1:7: name: expected the file to be named after the dataset ` +
+      '(lower case letters, digits and underscores, starting with a letter, then ".yaml"), found the file name ' +
+      '"Youth_Custody.yaml": rename the file to "youth_custody.yaml" and write "name: youth_custody"',
+  );
+  expect(first.out).toContain('1 problem in 1 of 1 file.');
+  const [, file, name] = first.out.match(/rename the file to "(.+?)" and write "name: (.+?)"/)!;
+  fs.renameSync(path.join(root, 'push_datasets/Youth_Custody.yaml'), path.join(root, 'push_datasets', file));
+  fs.writeFileSync(path.join(root, 'push_datasets', file), goodPush(name));
+  expect(run([root]).status).toBe(0);
+});
+
+test('relative paths are read from where npm was run (INIT_CWD), and problems still name files as before', () => {
+  const inPush = path.join(PROJECT_ROOT, 'push_datasets');
+  const fromPush = run(['hmpps_probation_outcomes.yaml', '../pull_datasets'], { INIT_CWD: inPush });
+  expect(fromPush.status).toBe(0);
+  expect(fromPush.out).toContain('2 dataset files valid: 1 push (hmpps_probation_outcomes), 1 pull (prison_population_daily)');
+  // Not from the process's directory (npm's: the package root).
+  expect(run(['push_datasets'], { INIT_CWD: inPush }).err).toContain('push_datasets: no such file or directory');
+  // Files are named relative to the process's directory, as before: under npm, the repository root.
+  const corpus = path.join(__dirname, 'fixtures', 'corpus', 'push_datasets');
+  const capitals = run(['name_capitals.yaml'], { INIT_CWD: corpus });
+  expect(capitals.out).toContain(`${path.relative(process.cwd(), corpus)}/name_capitals.yaml:2:7: name:`);
+
+  const root = tempRoot({ 'push_datasets/a.yaml': goodPush('a').replace('alpha_user_a', 'bob') });
+  const r = run(['push_datasets/a.yaml'], { INIT_CWD: root });
+  expect(r.status).toBe(1);
+  expect(r.out).toContain(`${path.join(root, 'push_datasets/a.yaml')}:4:5: users[0]:`);
+  // Without INIT_CWD (run directly, not through npm), from the process's directory.
+  expect(run(['push_datasets/hmpps_probation_outcomes.yaml']).status).toBe(0);
 });
 
 test('a folder inside a dataset folder is refused by name', () => {

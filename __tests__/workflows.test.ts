@@ -392,6 +392,18 @@ describe('plan comment', () => {
     expect(summary(stackPlan('push-a', ''), 'No changes. Your infrastructure matches the configuration.')).toBe('No changes.');
   });
 
+  test('a plan that pauses or resumes a dataset says so first, with the reason, in the table', () => {
+    // As terraform prints it for the fixture's paused dataset (stacks/paused.ts).
+    const pausing = 'Plan: 0 to add, 3 to change, 0 to destroy.\n\nChanges to Outputs:\n  + paused = "INC-0042: a | b"';
+    expect(summary(stackPlan('push-a', ''), pausing)).toBe(
+      '**PAUSES the dataset**: INC-0042: a \\| b. Plan: 0 to add, 3 to change, 0 to destroy.',
+    );
+    const resuming = 'Plan: 0 to add, 3 to change, 0 to destroy.\n\nChanges to Outputs:\n  - paused = "INC-0042" -> null';
+    expect(summary(stackPlan('push-a', ''), resuming)).toMatch(/^\*\*resumes the dataset\*\* .*Plan: 0 to add/);
+    const body = renderComment(input([stackPlan('push-a', cdktf('push-a', [...init, ...pausing.split('\n')]))]));
+    expect(body).toContain('**PAUSES the dataset**: INC-0042');
+  });
+
   test('a failed plan shows its error, open', () => {
     const raw = cdktf('pull-b', [...init, '#Error: AccessDenied', 'on cdk.tf.json line 1']);
     const body = renderComment(input([stackPlan('pull-b', raw, 1)]));

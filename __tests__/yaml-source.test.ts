@@ -48,6 +48,49 @@ describe('parseYaml locates keys and values', () => {
   });
 });
 
+describe('syntax errors say what to do, where', () => {
+  const error = (source: string) => {
+    try {
+      parseYaml(source, 'x.yaml');
+    } catch (e) {
+      if (e instanceof YamlSyntaxError) return { at: e.position, message: e.message, path: e.path };
+      throw e;
+    }
+    throw new Error('parsed');
+  };
+
+  test.each([
+    ['a: 1\nusers: [x]\nb: 2\nusers: [y]\n', 4, 1, ['users'], 2],
+    ["a:\n  b: 1\n  'b': 2\n", 3, 3, ['a', 'b'], 2],
+    ['l:\n  - k: 1\n    k: 2\n', 3, 5, ['l', 0, 'k'], 2],
+  ] as const)('a duplicated key names the key and its first line: %j', (source, line, column, path, first) => {
+    const key = JSON.stringify(path[path.length - 1]);
+    expect(error(source)).toEqual({
+      at: { line, column },
+      message: `not valid YAML: ${key} is given twice: first on line ${first}; keep one`,
+      path,
+    });
+  });
+
+  test.each([
+    ['a:\n\tb: 1\n', 2, 1], // the parser's own "tab characters must not be used in indentation"
+    ['a:\n  b: 1\n  \tc: 2\n', 3, 3], // after spaces: at the tab
+    ['\tname: x\n', 1, 1], // the parser says "end of the stream or a document separator is expected"
+    ['a: [1,\n\t2]\n', 2, 1], // the parser says "deficient indentation"
+  ] as const)('a tab in the indentation is shown where it is: %j', (source, line, column) => {
+    expect(error(source)).toEqual({
+      at: { line, column },
+      message: 'YAML does not allow tabs for indentation: use spaces',
+      path: [],
+    });
+  });
+
+  test("tabs elsewhere are fine, and other errors keep the parser's words", () => {
+    expect(parseYaml('a: 1\t\n\t# note\nb: 2\n', 'x.yaml').value).toEqual({ a: 1, b: 2 });
+    expect(error('a: 1\nb: [1\n').message).toMatch(/^not valid YAML: /);
+  });
+});
+
 describe('closest known key', () => {
   const keys = ['name', 'bucket', 'users', 'paperwork', 'keep_files', 'transfer'];
   test.each([

@@ -8,7 +8,7 @@ Prints what a deployed dataset gives its users, receivers and reviewers: for a p
 may, the receiving account, the exporter role, where its receipts are (did a file arrive, and when) and the
 statements the receiving bucket's owner must add; for a pull dataset the bucket, who can read and write it, how to
 read it from another account and the identity policy each role in pull_arns needs in its own account. --json
-prints the same as JSON.
+prints the same as one JSON object: the dataset's description, or for several names an object keyed by name.
 
 Exit status: 0 described, 1 a dataset file is invalid or no dataset has that name, 2 usage error.`;
 
@@ -33,19 +33,23 @@ export function describeCommand(
     return 1;
   }
 
-  const found: Description[] = [];
+  // One description per name: a push and a pull dataset never share a name (the loader refuses it).
+  const found = new Map<string, Description>();
   for (const name of names) {
     const push = datasets.push.find((d) => d.name === name);
     const pull = datasets.pull.find((d) => d.name === name);
-    if (push) found.push(describePush(settings.platform, push, `push_datasets/${name}.yaml`, settings.receiptRetentionDays));
-    if (pull) found.push(describePull(settings.platform, pull, `pull_datasets/${name}.yaml`));
-    if (!push && !pull) {
+    if (push) found.set(name, describePush(settings.platform, push, `push_datasets/${name}.yaml`, settings.receiptRetentionDays));
+    else if (pull) found.set(name, describePull(settings.platform, pull, `pull_datasets/${name}.yaml`));
+    else {
       const known = [...datasets.push, ...datasets.pull].map((d) => d.name).sort();
       err(`describe: no dataset is named "${name}". Known: ${known.join(', ')}`);
       return 1;
     }
   }
-  out(json ? JSON.stringify(found.length === 1 ? found[0] : found, null, 2) : found.map(renderText).join('\n'));
+  const described = [...found.values()];
+  // --json is always one object: the dataset's description, or for several names one keyed by name.
+  const document = described.length === 1 ? described[0] : Object.fromEntries(found);
+  out(json ? JSON.stringify(document, null, 2) : described.map(renderText).join('\n'));
   return 0;
 }
 

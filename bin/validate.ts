@@ -6,7 +6,8 @@ const USAGE = `usage: npm run validate -- [--help] [file or folder ...]
 
 Checks dataset files. With no argument: push_datasets/ and pull_datasets/ under
 EXPORTS_DATASETS_DIR (default: the repository root). Folders may be dataset
-folders or roots holding them.
+folders or roots holding them. Relative paths are read from the directory the
+command was run in.
 
 Exit status: 0 all valid, 1 a file is invalid, 2 usage error.
 With GITHUB_ACTIONS=true, problems are also printed as workflow annotations.`;
@@ -27,7 +28,10 @@ export function validate(
   const started = process.hrtime.bigint();
   let result: LoadResult;
   try {
-    result = loadDatasets(targets, { settings: settings.platform });
+    // npm runs scripts at the package root and says in INIT_CWD where it was run: paths given are read from there.
+    // Problems still show paths relative to the process's directory (the repository root under npm, as annotations
+    // on pull requests need).
+    result = loadDatasets(targets, { settings: settings.platform, from: env.INIT_CWD || process.cwd() });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`validate: ${e.message}`);

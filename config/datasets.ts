@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { StructType } from './codec';
-import { accountId, bucketName, datasetName, flag, kmsKeyArn, list, paperwork, roleArn, transferMode, username } from './fields';
+import { accountId, bucketName, datasetName, flag, kmsKeyArn, list, paperwork, pauseReason, roleArn, transferMode, username } from './fields';
 
 /**
  * The two dataset kinds. These codecs are the single source of truth for the fields a YAML file may hold and for the
@@ -15,10 +15,20 @@ const COMMON = {
   paperwork: 'Link to or reference of the DPIA, data sharing agreement or equivalent that allows this transfer.',
 };
 
+/** What `paused` stops, per kind: an emergency stop through the ordinary reviewed deploy, destroying nothing. */
+const PAUSED = {
+  push:
+    'Stops the dataset without destroying it: the reason (an incident or ticket reference). Nothing is delivered and ' +
+    'the users cannot upload; files already uploaded stay and can be exported again once the field is removed.',
+  pull:
+    'Stops the dataset without destroying it: the reason (an incident or ticket reference). The pull_arns lose all ' +
+    'access; the bucket, its data and the users\' access stay.',
+};
+
 export const PushDatasetCodec = new StructType(
   'a push dataset',
   { name: datasetName, bucket: bucketName, bucket_owner: accountId, users, paperwork },
-  { keep_files: flag, transfer: transferMode, kms_key_arn: kmsKeyArn },
+  { keep_files: flag, transfer: transferMode, kms_key_arn: kmsKeyArn, paused: pauseReason },
   {
     defaults: { keep_files: false, transfer: 'copy' },
     asWritten: ['bucket_owner'],
@@ -34,6 +44,7 @@ export const PushDatasetCodec = new StructType(
       kms_key_arn:
         "Only when the receiving bucket's default encryption uses the receiver's own KMS key: that key's ARN " +
         '(arn:aws:kms:<region>:<bucket_owner>:key/<id>). The exporter may then encrypt with it, through S3 only.',
+      paused: PAUSED.push,
     },
     misplaced: {
       pull_arns: 'that field belongs to pull datasets (pull_datasets/); a push dataset sends files to "bucket"',
@@ -47,7 +58,7 @@ export const PushDatasetCodec = new StructType(
 export const PullDatasetCodec = new StructType(
   'a pull dataset',
   { name: datasetName, users, paperwork, pull_arns: list(roleArn, 'IAM role ARNs') },
-  { allow_push: flag, bucket_versioning: flag },
+  { allow_push: flag, bucket_versioning: flag, paused: pauseReason },
   {
     defaults: { allow_push: false, bucket_versioning: false },
     descriptions: {
@@ -56,6 +67,7 @@ export const PullDatasetCodec = new StructType(
       pull_arns: 'IAM role ARNs (arn:aws:iam::<account>:role/<name>) that may read the bucket.',
       allow_push: 'true: the pull_arns may also write and delete objects; false (default): read only.',
       bucket_versioning: 'true: keep earlier versions of overwritten objects; false (default).',
+      paused: PAUSED.pull,
     },
     misplaced: {
       bucket: 'a pull dataset gets its own bucket; to send files to an existing bucket, use push_datasets/',

@@ -15,15 +15,16 @@ const TEXT_SCHEMA = { type: 'string', pattern: '\\S', not: { pattern: '<<|>>' } 
 
 /**
  * Any text field: present, not blank, and not a template placeholder such as `<<new_project>>`. `schema` says the
- * refinement's rule as JSON Schema, as far as a schema can.
+ * refinement's rule as JSON Schema, as far as a schema can; `notText` may explain a value that is not text (a number).
  */
 function text(
   what: string,
   refine: (s: string) => string | Refusal = (s) => s,
   schema: JsonSchema = TEXT_SCHEMA,
+  notText: (u: unknown) => Refusal | undefined = () => undefined,
 ): t.Type<string, string, unknown> & Described {
   const checks = (u: unknown) => {
-    if (typeof u !== 'string') return new Refusal(`expected ${what}, found ${describe(u)}`);
+    if (typeof u !== 'string') return notText(u) ?? new Refusal(`expected ${what}, found ${describe(u)}`);
     const s = u.trim();
     if (s === '') return new Refusal(`expected ${what}, found an empty string`);
     const placeholder = s.match(PLACEHOLDER);
@@ -109,7 +110,13 @@ export const username = text(USERNAME, (s) => {
   const found = `expected ${USERNAME}, found ${JSON.stringify(s)}`;
   const fromArn = s.match(/^arn:aws:iam::\d*:role\/(?:.*\/)?(alpha_user_[^/]+)$/);
   if (fromArn) return new Refusal(`${found}: give the username alone: "${fromArn[1]}"`);
-  if (!s.startsWith('alpha_user_')) return new Refusal(`${found}: platform usernames start with "alpha_user_"`);
+  if (!s.startsWith('alpha_user_')) {
+    // Only the prefix is corrected: the id after it is the person's own and may hold capitals and hyphens.
+    const near = s.match(/^alpha[-_ ]?user[-_ ]?([A-Za-z0-9-]+)$/i);
+    const meant = near && `alpha_user_${near[1]}`;
+    if (meant && meant.length <= 64) return new Refusal(`${found}: did you mean "${meant}"?`);
+    return new Refusal(`${found}: platform usernames start with "alpha_user_"`);
+  }
   const id = s.slice('alpha_user_'.length);
   if (!/^[A-Za-z0-9-]+$/.test(id)) {
     return new Refusal(`${found}: after "alpha_user_" only letters, digits and hyphens are allowed`);
@@ -151,6 +158,13 @@ export const transferMode = leaf(
 );
 
 const ROLE_ARN = 'an IAM role ARN such as "arn:aws:iam::123456789012:role/reader"';
+const ROLE_ARN_PATTERN = '^arn:aws:iam::\\d{12}:role/([\\w+=,.@-]{1,64}/)*[\\w+=,.@-]{1,64}$';
+
+/** Why pull_arns takes no account: a bucket policy naming one lets that account's administrators admit anyone in it. */
+const WHOLE_ACCOUNT = 'granting a whole account lets its administrators give any of its users and roles access';
+/** What to ask the receiver for instead, in the receiver's account when it is known. */
+const askForRole = (account = '<account>') =>
+  `ask the receiver for the ARN of the IAM role that will read the bucket, "arn:aws:iam::${account}:role/<name>"`;
 
 export const roleArn = text(ROLE_ARN, (s) => {
   const found = `expected ${ROLE_ARN}, found ${JSON.stringify(s)}`;
@@ -158,22 +172,52 @@ export const roleArn = text(ROLE_ARN, (s) => {
     return new Refusal(`${found}: that is an S3 bucket ARN; pull_arns lists the IAM roles that will read the bucket`);
   }
   if (s.includes('*')) return new Refusal(`${found}: wildcards are not allowed; list each role`);
-  const sts = s.match(/^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//);
+  if (/^\d{12}$/.test(s)) {
+    return new Refusal(`${found}: that is an AWS account ID, not a role; ${WHOLE_ACCOUNT}; ${askForRole(s)}`);
+  }
+  const sts = s.match(/^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)(\/|$)/);
   if (sts) {
     return new Refusal(`${found}: that is a role session; use the role itself: "arn:aws:iam::${sts[1]}:role/${sts[2]}"`);
+  }
+  const lambda = s.match(/^arn:aws:lambda:[^:]*:(\d{12}):function:/);
+  if (lambda) {
+    return new Refusal(
+      `${found}: that is a Lambda function; it reads the bucket as its execution role: ask the receiver for that ` +
+        `role's ARN (the function's Configuration, Permissions), "arn:aws:iam::${lambda[1]}:role/<name>"`,
+    );
+  }
+  const root = s.match(/^arn:aws:iam::(\d{12}):root$/);
+  if (root) {
+    const fix = askForRole(root[1]);
+    return new Refusal(`${found}: that is the account itself (its root), not a role; ${WHOLE_ACCOUNT}; ${fix}`);
+  }
+  const service = s.match(/^arn:aws[\w-]*:([a-z0-9-]+):[^:]*:([^:]*):/);
+  if (service && service[1] !== 'iam' && service[1] !== 'sts') {
+    const fix = askForRole(/^\d{12}$/.test(service[2]) ? service[2] : undefined);
+    return new Refusal(`${found}: that is an ARN of the "${service[1]}" service, not of an IAM role; ${fix}`);
   }
   const iam = s.match(/^arn:aws:iam::([^:]*):([a-z-]+)\/(.+)$/);
   if (!iam) return new Refusal(found);
   const [, account, type, rest] = iam;
   if (!/^\d{12}$/.test(account)) return new Refusal(`${found}: the account ID must be 12 digits`);
-  if (type !== 'role') return new Refusal(`${found}: that is an IAM ${type}; only roles can be granted access`);
+  if (type !== 'role') {
+    return new Refusal(`${found}: that is an IAM ${type}; only roles can be granted access: ${askForRole(account)}`);
+  }
   const parts = rest.split('/');
   const bad = parts.find((p) => !/^[\w+=,.@-]{1,64}$/.test(p));
   if (bad !== undefined) {
     return new Refusal(`${found}: role names and paths use letters, digits and +=,.@_- (1 to 64 characters each)`);
   }
   return s;
-}, { type: 'string', pattern: '^arn:aws:iam::\\d{12}:role/([\\w+=,.@-]{1,64}/)*[\\w+=,.@-]{1,64}$' });
+}, { type: 'string', pattern: ROLE_ARN_PATTERN }, (u) => {
+  // YAML reads an unquoted account ID as a number (and drops a leading zero).
+  if (typeof u !== 'number' || !Number.isInteger(u) || u < 1e9 || u > 999_999_999_999) return undefined;
+  const account = String(u).length === 12 ? String(u) : undefined;
+  return new Refusal(
+    `expected ${ROLE_ARN}, found the number ${u}: an AWS account ID is not a role; ${WHOLE_ACCOUNT}; ` +
+      askForRole(account),
+  );
+});
 
 const KMS_KEY_ARN =
   'a KMS key ARN such as "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"';
@@ -272,3 +316,8 @@ export function list<C extends t.Mixed>(
     schema: { type: 'array', items: schemaOf(item), minItems: 1, uniqueItems: true },
   });
 }
+
+/** Why a dataset is paused: the field's presence pauses it (stacks/, describe/), its text says why. */
+export const pauseReason = text(
+  'the reason for the pause as text (an incident or ticket reference), such as "INC-1234: receiver reported a breach"',
+);

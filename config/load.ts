@@ -6,7 +6,7 @@ import { isMapping, unknownKey } from './codec';
 import { DATASET_FOLDERS, PullDatasetCodec, PushDatasetCodec } from './datasets';
 import type { DatasetKind, Datasets, PullDataset, PushDataset } from './datasets';
 import { byLocation, fieldName, type Problem } from './problem';
-import { pullRules, pushRules, type RuleViolation } from './rules';
+import { nameAndFile, pullRules, pushRules, type RuleViolation } from './rules';
 import { YamlSyntaxError, parseYaml, type ParsedYaml, type Path } from './yaml-source';
 
 export interface LoadResult {
@@ -25,6 +25,8 @@ export interface LoadOptions {
   readonly settings: PlatformSettings;
   /** Paths in problems are shown relative to this directory. Default: the process's. */
   readonly cwd?: string;
+  /** Relative targets are read from this directory. Default: `cwd`. */
+  readonly from?: string;
 }
 
 interface DatasetFile {
@@ -44,7 +46,7 @@ export function loadDatasets(targets: readonly string[], options: LoadOptions): 
   };
   const problems: Problem[] = [];
   let refused = 0;
-  const files = collectFiles(targets, cwd, (file, message) => {
+  const files = collectFiles(targets, options.from ?? cwd, (file, message) => {
     refused++;
     problems.push(fileProblem(shown(file), message));
   });
@@ -58,20 +60,31 @@ export function loadDatasets(targets: readonly string[], options: LoadOptions): 
       source = parseYaml(fs.readFileSync(file, 'utf8'), display);
     } catch (e) {
       if (!(e instanceof YamlSyntaxError)) throw e;
-      problems.push({ file: display, ...e.position, field: '', message: `not valid YAML: ${e.reason}` });
+      problems.push({ file: display, ...e.position, field: fieldName(e.path), message: e.message });
       continue;
     }
     const check = <D>(codec: Struct<D>, rules: Rules<D>, into: Loaded<D>[]) => {
+      const located = (v: RuleViolation) => locatedProblem(display, source, v.path, 'value', v.message);
+      // Whatever else is wrong, and whether or not the name itself is valid: one message on the name and the file's.
+      const named = isMapping(source.value) ? nameAndFile(source.value.name, path.basename(file, '.yaml')) : undefined;
       const decoded = codec.decode(asWritten(source, codec.options.asWritten ?? []));
-      if (decoded._tag === 'Left') return problems.push(...decodeProblems(display, source, decoded.left));
-      const violations = rules(decoded.right, path.basename(file, '.yaml'), options.settings);
+      if (decoded._tag === 'Left') {
+        const found = decodeProblems(display, source, decoded.left);
+        return problems.push(...(named ? [...found.filter((p) => p.field !== 'name'), located(named)] : found));
+      }
+      const violations = [...(named ? [named] : []), ...rules(decoded.right, options.settings)];
       if (violations.length === 0) return into.push({ dataset: decoded.right, file: display, source });
-      return problems.push(...violations.map((v) => locatedProblem(display, source, v.path, 'value', v.message)));
+      return problems.push(...violations.map(located));
     };
     if (kind === 'push') check(PushDatasetCodec, pushRules, push);
     else check(PullDatasetCodec, pullRules, pull);
   }
-  problems.push(...duplicateNames(push), ...duplicateNames(pull), ...pushIntoPullBucket(push, pull, options.settings));
+  problems.push(
+    ...duplicateNames(push),
+    ...duplicateNames(pull),
+    ...sharedNames(push, pull),
+    ...pushIntoPullBucket(push, pull, options.settings),
+  );
 
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
   return {
@@ -95,7 +108,7 @@ function asWritten(source: ParsedYaml, fields: readonly PropertyKey[]): unknown 
   }
   return out;
 }
-type Rules<D> = (dataset: D, fileStem: string, settings: PlatformSettings) => RuleViolation[];
+type Rules<D> = (dataset: D, settings: PlatformSettings) => RuleViolation[];
 
 /** Dataset names are unique per kind: two files with one name (possible across roots) would share stacks. */
 function duplicateNames(entries: Loaded<{ name: string }>[]): Problem[] {
@@ -104,9 +117,30 @@ function duplicateNames(entries: Loaded<{ name: string }>[]): Problem[] {
   for (const { dataset, file, source } of entries) {
     const earlier = first.get(dataset.name);
     if (earlier === undefined) first.set(dataset.name, file);
-    else out.push(locatedProblem(file, source, ['name'], 'value', `"${dataset.name}" is already used by ${earlier}`));
+    else {
+      const message = `"${dataset.name}" is already used by ${earlier}: two datasets would share stacks; rename one`;
+      out.push(locatedProblem(file, source, ['name'], 'value', message));
+    }
   }
   return out;
+}
+
+/**
+ * Push and pull datasets share one set of names: `describe <name>` and the `dataset` tag on every resource of its
+ * stack know a dataset by its name alone. Refused at both files.
+ */
+function sharedNames(push: Loaded<PushDataset>[], pull: Loaded<PullDataset>[]): Problem[] {
+  const pullByName = new Map(pull.map((e) => [e.dataset.name, e]));
+  const refuse = ({ dataset, file, source }: Loaded<{ name: string }>, other: string) => {
+    const message =
+      `the name "${dataset.name}" is also used by ${other}: push and pull datasets share one set of names ` +
+      '(describe and the "dataset" tag know a dataset by its name alone); rename one of them';
+    return locatedProblem(file, source, ['name'], 'value', message);
+  };
+  return push.flatMap((entry) => {
+    const twin = pullByName.get(entry.dataset.name);
+    return twin ? [refuse(entry, twin.file), refuse(twin, entry.file)] : [];
+  });
 }
 
 /**
@@ -123,7 +157,7 @@ function pushIntoPullBucket(push: Loaded<PushDataset>[], pull: Loaded<PullDatase
   });
 }
 
-function collectFiles(targets: readonly string[], cwd: string, refuse: (file: string, msg: string) => void) {
+function collectFiles(targets: readonly string[], from: string, refuse: (file: string, msg: string) => void) {
   const files: DatasetFile[] = [];
   const kindOfFolder = (dir: string) =>
     (Object.keys(DATASET_FOLDERS) as DatasetKind[]).find((k) => DATASET_FOLDERS[k] === path.basename(dir));
@@ -142,7 +176,7 @@ function collectFiles(targets: readonly string[], cwd: string, refuse: (file: st
   };
 
   for (const target of targets) {
-    const abs = path.resolve(cwd, target);
+    const abs = path.resolve(from, target);
     const stat = fs.statSync(abs, { throwIfNoEntry: false });
     if (!stat) throw new UsageError(`${target}: no such file or directory`);
     if (stat.isFile()) {

@@ -13,25 +13,52 @@ import type { Path } from './yaml-source';
 
 /**
  * Rules a single field cannot express: they depend on the file name, the platform settings, or names derived from
- * the dataset. Pure: they return what is wrong and at which field; the loader locates and reports it.
+ * the dataset (rules across files are in load.ts). Pure: they return what is wrong and at which field; the loader
+ * locates and reports it.
  */
 export interface RuleViolation {
   readonly path: Path;
   readonly message: string;
 }
 
-function nameMatchesFile(name: string, fileStem: string): RuleViolation[] {
-  if (name === fileStem) return [];
-  return [
-    {
+const DATASET_NAME = /^[a-z][a-z0-9_]*$/;
+const isDatasetName = (u: unknown): u is string => typeof u === 'string' && DATASET_NAME.test(u);
+/** What the datasetName codec suggests for a name with capitals, hyphens, spaces or dots. */
+const normalised = (s: string): string => s.trim().toLowerCase().replace(/[-\s.]+/g, '_');
+
+/**
+ * The name and the file's name, checked together, so that one message says which to change (the file, the name, or
+ * both) and a reader is never sent from one to the other. `name` is the field as written, valid or not. Undefined
+ * when they agree, or when only the name is wrong: its own message then says how to fix it. When this returns a
+ * violation, it replaces the name field's own message.
+ */
+export function nameAndFile(name: unknown, fileStem: string): RuleViolation | undefined {
+  if (isDatasetName(fileStem)) {
+    if (!isDatasetName(name) || name === fileStem) return undefined;
+    return {
       path: ['name'],
-      message: `expected "${fileStem}" (the file's name without .yaml), found "${name}": make the name and the file name the same`,
-    },
-  ];
+      message:
+        `expected "${fileStem}" (the file's name without .yaml), found "${name}": ` +
+        `write "name: ${fileStem}", or rename the file to "${name}.yaml"`,
+    };
+  }
+  // No dataset can have this file's name, so the file is renamed: after a valid name, else after the corrected name.
+  const found =
+    'expected the file to be named after the dataset (lower case letters, digits and underscores, starting with ' +
+    `a letter, then ".yaml"), found the file name "${fileStem}.yaml"`;
+  const target = [name, normalised(fileStem), typeof name === 'string' ? normalised(name) : undefined].find(
+    isDatasetName,
+  );
+  if (target === undefined) {
+    const fix = 'choose a name starting with a letter, rename the file to "<name>.yaml" and write "name: <name>"';
+    return { path: ['name'], message: `${found}: ${fix}` };
+  }
+  const alsoName = name === target ? '' : ` and write "name: ${target}"`;
+  return { path: ['name'], message: `${found}: rename the file to "${target}.yaml"${alsoName}` };
 }
 
-export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings): RuleViolation[] {
-  const out = nameMatchesFile(d.name, fileStem);
+export function pushRules(d: PushDataset, s: PlatformSettings): RuleViolation[] {
+  const out: RuleViolation[] = [];
   const role = exporterName(d.name);
   if (role.length > MAX_ROLE_NAME_LENGTH) {
     const max = d.name.length - (role.length - MAX_ROLE_NAME_LENGTH);
@@ -89,8 +116,8 @@ export function pushRules(d: PushDataset, fileStem: string, s: PlatformSettings)
   return out;
 }
 
-export function pullRules(d: PullDataset, fileStem: string, s: PlatformSettings): RuleViolation[] {
-  const out = nameMatchesFile(d.name, fileStem);
+export function pullRules(d: PullDataset, s: PlatformSettings): RuleViolation[] {
+  const out: RuleViolation[] = [];
   const bucket = pullBucketName(s, d.name);
   const problem = bucketNameProblem(bucket);
   if (problem) {

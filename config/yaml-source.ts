@@ -24,26 +24,32 @@ export interface ParsedYaml {
   plainText(path: Path): string | undefined;
 }
 
+/**
+ * The document cannot be read as YAML. `message` is the sentence people see (what is wrong, how to fix it); `reason`
+ * is the parser's own words; `path` is the mapping key concerned, when there is one (a duplicated key).
+ */
 export class YamlSyntaxError extends Error {
   constructor(
     readonly reason: string,
     readonly position: Position,
+    message = `not valid YAML: ${reason}`,
+    readonly path: Path = [],
   ) {
-    super(reason);
+    super(message);
   }
 }
 
+const TAB_MESSAGE = 'YAML does not allow tabs for indentation: use spaces';
+
 /** Only one document per dataset file: a second `---` is almost always a pasted second dataset. */
 export function parseYaml(source: string, filename: string): ParsedYaml {
-  let events: Event[];
+  let events: Event[] | undefined;
   let documents: unknown[];
   try {
     events = parseEvents(source, { filename });
     documents = constructFromEvents(events, { source, filename, schema: CORE_SCHEMA, maxAliases: 100 });
   } catch (e) {
-    if (e instanceof YAMLException && e.mark) {
-      throw new YamlSyntaxError(e.reason, { line: e.mark.line + 1, column: e.mark.column + 1 });
-    }
+    if (e instanceof YAMLException && e.mark) throw explained(source, events, e.reason, e.mark);
     throw e;
   }
   if (documents.length > 1) {
@@ -53,7 +59,7 @@ export function parseYaml(source: string, filename: string): ParsedYaml {
     });
   }
   const toPosition = lineIndex(source);
-  const offsets = indexOffsets(source, events);
+  const { offsets } = indexOffsets(source, events);
   return {
     value: documents.length === 0 ? null : documents[0],
     locate(path, part = 'value') {
@@ -73,6 +79,36 @@ export function parseYaml(source: string, filename: string): ParsedYaml {
 
 const pathKey = (path: Path): string => path.join('\u0000');
 
+/**
+ * The parser's error in the words of someone fixing the file. A tab in the indentation of the line the parser stopped
+ * at is the cause, whatever the parser says (it may call it a tab, "deficient indentation" or an unexpected end), and
+ * is shown where the tab is; a duplicated key names the key and where it first appears.
+ */
+function explained(
+  source: string,
+  events: Event[] | undefined,
+  reason: string,
+  mark: { line: number; column: number; position: number },
+): YamlSyntaxError {
+  const at = { line: mark.line + 1, column: mark.column + 1 };
+  const indentation = (source.split('\n')[mark.line] ?? '').match(/^[ \t]*/)![0];
+  if (indentation.includes('\t')) {
+    return new YamlSyntaxError(reason, { line: at.line, column: indentation.indexOf('\t') + 1 }, TAB_MESSAGE);
+  }
+  if (reason === 'duplicated mapping key' && events) {
+    // The parser stops at the second key (a quoted one's text, inside its quote); it is shown at its first character.
+    const again = indexOffsets(source, events).duplicates.find((d) => Math.abs(d.again - mark.position) <= 1);
+    if (again) {
+      const toPosition = lineIndex(source);
+      const key = again.path[again.path.length - 1];
+      const first = toPosition(again.first).line;
+      const message = `not valid YAML: ${JSON.stringify(key)} is given twice: first on line ${first}; keep one`;
+      return new YamlSyntaxError(reason, toPosition(again.again), message, again.path);
+    }
+  }
+  return new YamlSyntaxError(reason, at);
+}
+
 interface Offsets {
   key?: number;
   value: number;
@@ -80,19 +116,30 @@ interface Offsets {
   plain?: string;
 }
 
+/** A mapping key given a second time: its path, and the offsets of its first and second occurrences. */
+interface Duplicate {
+  readonly path: Path;
+  readonly first: number;
+  readonly again: number;
+}
+
 /**
- * Walks the parser's flat event stream once, recording where each path's key and value begin. Only the first
+ * Walks the parser's flat event stream once, recording where each path's key and value begin, and every key given
+ * twice in one mapping (the events of a document the constructor refused for it are still whole). Only the first
  * document is indexed (parseYaml refuses more).
  */
-function indexOffsets(source: string, events: Event[]): Map<string, Offsets> {
+function indexOffsets(source: string, events: Event[]): { offsets: Map<string, Offsets>; duplicates: Duplicate[] } {
   const offsets = new Map<string, Offsets>();
-  // One frame per open collection: its path, whether it is a mapping, and (mappings) the key awaiting its value.
+  const duplicates: Duplicate[] = [];
+  // One frame per open collection: its path, whether it is a mapping, (mappings) the key awaiting its value and the
+  // offset of each key seen.
   type Frame = {
     path: (string | number)[];
     start: number;
     mapping: boolean;
     index: number;
     key?: { name: string; offset: number };
+    keys: Map<string, number>;
   };
   const stack: Frame[] = [];
   let rootSeen = false;
@@ -127,7 +174,13 @@ function indexOffsets(source: string, events: Event[]): Map<string, Offsets> {
         // A collection used as a mapping key: index nothing inside it, but keep the stack balanced.
         const isKey = top !== undefined && top.mapping && !top.key;
         const path = isKey ? undefined : place(event.start);
-        stack.push({ path: path ?? ['\u0001'], start: event.start, mapping: event.type === EVENT_ID.MAPPING, index: 0 });
+        stack.push({
+          path: path ?? ['\u0001'],
+          start: event.start,
+          mapping: event.type === EVENT_ID.MAPPING,
+          index: 0,
+          keys: new Map(),
+        });
         if (isKey) top.key = { name: '\u0001', offset: event.start };
         break;
       }
@@ -142,6 +195,12 @@ function indexOffsets(source: string, events: Event[]): Map<string, Offsets> {
         if (top?.mapping && !top.key) {
           const name = event.type === EVENT_ID.SCALAR ? getScalarValue(source, event) : '\u0001';
           top.key = { name, offset: start };
+          const first = top.keys.get(name);
+          // Aliases and collections as keys are not compared (their names here are placeholders).
+          if (first === undefined) top.keys.set(name, start);
+          else if (name !== '\u0001' && !top.path.includes('\u0001')) {
+            duplicates.push({ path: [...top.path, name], first, again: start });
+          }
         } else {
           const at = place(start);
           if (at && event.type === EVENT_ID.SCALAR && event.style === SCALAR_STYLE.PLAIN) {
@@ -157,7 +216,7 @@ function indexOffsets(source: string, events: Event[]): Map<string, Offsets> {
         break;
     }
   }
-  return offsets;
+  return { offsets, duplicates };
 }
 
 /** Offset → 1-based line and column, by binary search over line starts. */

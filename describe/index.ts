@@ -26,6 +26,8 @@ import {
 export interface PushDescription {
   readonly kind: 'push';
   readonly name: string;
+  /** The file's `paused` reason while the dataset is paused (nothing delivered, no uploads), else null. */
+  readonly paused: string | null;
   readonly file: string;
   readonly stack: string;
   readonly uploadTo: string;
@@ -68,6 +70,8 @@ export interface Receipts {
 export interface PullDescription {
   readonly kind: 'pull';
   readonly name: string;
+  /** The file's `paused` reason while the dataset is paused (the pull_arns have no access), else null. */
+  readonly paused: string | null;
   readonly file: string;
   readonly stack: string;
   readonly bucket: string;
@@ -103,6 +107,7 @@ export function describePush(
   return {
     kind: 'push',
     name: d.name,
+    paused: d.paused ?? null,
     file,
     stack: stackIds.push(d.name),
     uploadTo: `s3://${s.exportBucket}/${exportPrefix(d.name)}`,
@@ -148,6 +153,7 @@ export function describePull(s: PlatformSettings, d: PullDataset, file: string):
   return {
     kind: 'pull',
     name: d.name,
+    paused: d.paused ?? null,
     file,
     stack: stackIds.pull(d.name),
     bucket,
@@ -218,12 +224,19 @@ function receiptsText(d: PushDescription): string[] {
   ];
 }
 
+/** First of all, when the dataset is paused: why, what that means, and how it ends. */
+function pausedText(reason: string | null, meaning: string): string[] {
+  if (reason === null) return [];
+  return [`PAUSED: ${reason}`, `While paused ${meaning}. Remove "paused" from the file to resume.`, ''];
+}
+
 /** The text `describe` prints: labelled lines a person can read and copy from. */
 export function renderText(d: Description): string {
   if (d.kind === 'push') {
     return [
       `${d.name}: push dataset (${d.file}, stack ${d.stack})`,
       '',
+      ...pausedText(d.paused, 'nothing is delivered and the users cannot upload; files already uploaded stay'),
       row('Upload files to', d.uploadTo),
       row('Who may upload', d.uploaders.join(', ')),
       row('Files arrive at', `${d.deliveredTo}<same path>`),
@@ -262,6 +275,7 @@ export function renderText(d: Description): string {
   return [
     `${d.name}: pull dataset (${d.file}, stack ${d.stack})`,
     '',
+    ...pausedText(d.paused, 'the pull_arns have no access; the bucket, its data and the users stay'),
     row('Bucket', `${d.bucket} (${d.bucketArn})`),
     row('Read and write', `${d.readWrite.join(', ')} (platform users)`),
     row(d.externalWrite ? 'Read and write' : 'Read only', d.readers.join(', ')),

@@ -81,6 +81,9 @@ export class ExporterFunction extends Construct {
       sourceCodeHash: artifact.sha256Base64,
       memorySize: settings.lambdaMemoryMb,
       timeout: settings.lambdaTimeoutSeconds,
+      // Paused: no invocation runs. Lambda keeps the events it cannot run (6 hours), then the dead-letter queue does:
+      // nothing is lost, and a redrive after the pause exports them (docs/exporter.md, "Running failed exports again").
+      ...(dataset.paused !== undefined && { reservedConcurrentExecutions: 0 }),
       environment: {
         variables: {
           DATASET: dataset.name,

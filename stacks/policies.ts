@@ -136,8 +136,8 @@ function targetStatements(d: PushDataset): (Statement | false)[] {
 }
 
 /**
- * What a push dataset's user may do: upload under the dataset's prefix and see what is waiting there; read the
- * dataset's receipts (what happened to each upload) and list them. Receipts are only read: the export bucket's
+ * What a push dataset's user may do: upload under the dataset's prefix (not while it is paused) and see what is
+ * waiting there; read the dataset's receipts (what happened to each upload) and list them. Receipts are only read: the export bucket's
  * policy lets nobody but the exporters write them, and nobody delete them.
  */
 export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocument {
@@ -145,7 +145,7 @@ export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocum
   const prefix = exportPrefix(d.name);
   const receipts = receiptPrefix(d.name);
   return policy(
-    {
+    d.paused === undefined && {
       Sid: 'UploadToDatasetPrefix',
       Effect: 'Allow',
       Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
@@ -170,21 +170,25 @@ export function pushUserPolicy(s: PlatformSettings, d: PushDataset): PolicyDocum
   );
 }
 
-/** A pull bucket's policy: TLS only; the listed external roles read, and write only with `allow_push`. */
+/**
+ * A pull bucket's policy: TLS only; the listed external roles read, and write only with `allow_push`; while the
+ * dataset is paused they get nothing (the bucket, its data and the platform users' access stay).
+ */
 export function pullBucketPolicy(s: PlatformSettings, d: PullDataset): PolicyDocument {
   const bucket = bucketArn(pullBucketName(s, d.name));
   const readers = { AWS: d.pull_arns };
+  const open = d.paused === undefined;
   return policy(
     ...tlsOnly(bucket),
-    {
+    open && {
       Sid: 'ExternalRead',
       Effect: 'Allow',
       Principal: readers,
       Action: [...PULL_READ_ACTIONS, ...(d.bucket_versioning ? PULL_READ_VERSIONS_ACTIONS : [])],
       Resource: `${bucket}/*`,
     },
-    { Sid: 'ExternalList', Effect: 'Allow', Principal: readers, Action: PULL_LIST_ACTIONS, Resource: bucket },
-    d.allow_push && { Sid: 'ExternalWrite', Effect: 'Allow', Principal: readers, Action: PULL_WRITE_ACTIONS, Resource: `${bucket}/*` },
+    open && { Sid: 'ExternalList', Effect: 'Allow', Principal: readers, Action: PULL_LIST_ACTIONS, Resource: bucket },
+    open && d.allow_push && { Sid: 'ExternalWrite', Effect: 'Allow', Principal: readers, Action: PULL_WRITE_ACTIONS, Resource: `${bucket}/*` },
   );
 }
 

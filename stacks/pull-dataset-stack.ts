@@ -3,11 +3,15 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { PullDataset } from '../config/datasets';
 import { pullBucketName, stackIds, toJson, userPolicyName } from '../naming';
 import type { Settings } from '../settings';
+import { notePause } from './paused';
 import { PlatformStack } from './platform-stack';
 import { pullBucketPolicy, pullUserPolicy } from './policies';
 import { SecureBucket } from './secure-bucket';
 
-/** One pull dataset: its bucket, readable by the external roles it lists, and its users' read/write permission. */
+/**
+ * One pull dataset: its bucket, readable by the external roles it lists (not while it is paused), and its users'
+ * read/write permission.
+ */
 export class PullDatasetStack extends PlatformStack {
   constructor(scope: Construct, settings: Settings, dataset: PullDataset) {
     super(scope, stackIds.pull(dataset.name), settings, { dataset: dataset.name, paperwork: dataset.paperwork });
@@ -26,5 +30,6 @@ export class PullDatasetStack extends PlatformStack {
         policy: toJson(pullUserPolicy(s, dataset)),
       });
     }
+    notePause(this, dataset.paused);
   }
 }

@@ -7,12 +7,14 @@ import type { Settings } from '../settings';
 import { ExporterFunction } from './exporter-function';
 import { FailedExports } from './failed-exports';
 import { ObjectCreatedRule } from './object-created-rule';
+import { notePause } from './paused';
 import { PlatformStack } from './platform-stack';
 import { pushUserPolicy } from './policies';
 
 /**
  * One push dataset: its exporter, the rule that feeds it objects written under `<name>/`, where failed exports go,
- * and its users' upload permission. The constructs keep their resources' Terraform addresses (see addresses.ts).
+ * and its users' upload permission. Paused (`paused`), the exporter runs no invocation and the users cannot upload;
+ * nothing is destroyed. The constructs keep their resources' Terraform addresses (see addresses.ts).
  */
 export class PushDatasetStack extends PlatformStack {
   constructor(scope: Construct, settings: Settings, dataset: PushDataset, artifact: LambdaArtifact) {
@@ -38,5 +40,6 @@ export class PushDatasetStack extends PlatformStack {
         policy: toJson(pushUserPolicy(s, dataset)),
       });
     }
+    notePause(this, dataset.paused);
   }
 }

@@ -53,6 +53,8 @@ export interface PlanResult {
   readonly creates: Record<string, number>;
   /** Actions other than create (there must be none for a new stack). */
   readonly otherActions: string[];
+  /** The stack's outputs as the plan would set them (a paused dataset's `paused`: stacks/paused.ts). */
+  readonly outputs: Record<string, unknown>;
 }
 
 /**
@@ -85,6 +87,7 @@ export async function initValidatePlan(stackDir: string): Promise<PlanResult> {
   await terraform(stackDir, 'plan', '-input=false', '-no-color', '-lock=false', '-refresh=false', '-out=plan.bin');
   const plan = JSON.parse(await terraform(stackDir, 'show', '-json', 'plan.bin')) as {
     resource_changes: { type: string; address: string; change: { actions: string[] } }[];
+    output_changes?: Record<string, { after?: unknown }>;
   };
   const creates: Record<string, number> = {};
   const otherActions: string[] = [];
@@ -92,7 +95,8 @@ export async function initValidatePlan(stackDir: string): Promise<PlanResult> {
     if (r.change.actions.join() === 'create') creates[r.type] = (creates[r.type] ?? 0) + 1;
     else otherActions.push(`${r.address}: ${r.change.actions.join()}`);
   }
-  return { creates, otherActions };
+  const outputs = Object.fromEntries(Object.entries(plan.output_changes ?? {}).map(([k, v]) => [k, v.after]));
+  return { creates, otherActions, outputs };
 }
 
 /** Runs `work` over `items` with at most `limit` at a time (terraform is CPU-bound; the machine has 2 cores). */

@@ -1,6 +1,7 @@
 import type { Cell } from './cells';
 import { LEDGER_CELLS } from './matrix-ledger';
 import { NOBODY, SERVICES, TRANSPORT, TRUST } from './matrix-platform';
+import { PAUSED_CELLS } from './matrix-paused';
 import { PULL_ARNS, PULL_USERS } from './matrix-pull';
 import { EXPORTERS, PUSH_USERS } from './matrix-push';
 import { RECEIPT_CELLS } from './matrix-receipts';
@@ -13,6 +14,7 @@ export const MATRIX: readonly Cell[] = [
   ...RECEIPT_CELLS,
   ...PULL_USERS,
   ...PULL_ARNS,
+  ...PAUSED_CELLS,
   ...NOBODY,
   ...TRANSPORT,
   ...SERVICES,
@@ -44,6 +46,10 @@ export const GROUP_NOTES: Readonly<Record<string, string>> = {
   [PULL_ARNS[0].group]:
     'External roles read their own bucket, write only with `allow_push`, and never reach a bucket because their ' +
     'account is named elsewhere: bucket policies name roles, not accounts.',
+  [PAUSED_CELLS[0].group]:
+    'A paused dataset (`paused:` in its file, deployed as any change) stops without being destroyed: a push ' +
+    "dataset's users can no longer upload (its exporter also runs no invocation: reserved concurrency 0), a pull " +
+    "dataset's external roles lose all access; what is stored stays, and other datasets are untouched.",
   [NOBODY[0].group]: 'Nothing is public, and a role that no dataset lists gets nothing from these stacks.',
   [TRANSPORT[0].group]:
     'Each bucket refuses plain HTTP and TLS below 1.2 with an explicit Deny, for principals that the same request ' +

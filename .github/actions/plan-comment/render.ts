@@ -92,12 +92,25 @@ export function planText(stack: string, raw: string): string {
   return tidy(lines.slice(start, end));
 }
 
-/** One line for the table: Terraform's own "Plan: …" line when there is one. */
+/**
+ * A pause proposed or lifted, in words: a paused dataset's stack has the output `paused` (stacks/paused.ts), so
+ * its plan shows `+ paused = "<reason>"` when the pause comes and `- paused = …` when it goes.
+ */
+export function pauseNote(text: string): string | undefined {
+  const paused = /^\s*\+ paused\s*= "(.*)"\s*$/m.exec(text);
+  // The reason sits in a table cell: a pipe would end the cell.
+  if (paused) return `**PAUSES the dataset**: ${paused[1].replace(/\\"/g, '"').replace(/\|/g, '\\|')}`;
+  if (/^\s*- paused\s*= /m.test(text)) return '**resumes the dataset** (its pause is lifted)';
+  return undefined;
+}
+
+/** One line for the table: Terraform's own "Plan: …" line when there is one, after any pause it makes or lifts. */
 export function summary(plan: StackPlan, text: string): string {
   if (plan.exitCode === undefined) return 'not planned: an earlier step failed (see the run)';
   if (plan.exitCode !== 0) return `**failed** (exit ${plan.exitCode})`;
+  const pause = pauseNote(text);
   const line = /^Plan: .*$/m.exec(text);
-  if (line) return line[0];
+  if (line) return pause ? `${pause}. ${line[0]}` : line[0];
   if (/^No changes\./m.test(text)) return 'No changes.';
   if (/^Changes to Outputs:/m.test(text)) return 'outputs only';
   return 'planned (see below)';
