@@ -404,6 +404,27 @@ describe('plan comment', () => {
     expect(body).toContain('**PAUSES the dataset**: INC-0042');
   });
 
+  test("a plan whose leavers' check warns names the roles in the table", () => {
+    // As terraform prints a failed check of stacks/roles-exist-check.ts (its message wrapped at 80 columns).
+    const warned = [
+      'Plan: 14 to add, 0 to change, 0 to destroy.',
+      '',
+      'Warning: Check block assertion failed',
+      '',
+      '  on cdk.tf.json line 24, in check.roles_exist.assert[1]:',
+      '    │ data.aws_iam_roles.listed.names is set of string with 1 element',
+      '',
+      'alpha_user_p1 is in "users" of push_datasets/proj.yaml, but account',
+      '593291632749 has no IAM role of that name: they have probably left the',
+    ].join('\n');
+    expect(summary(stackPlan('push-proj', ''), warned)).toBe(
+      '**warns: a role its file names no longer exists: `alpha_user_p1`** (apply will fail until the file is fixed). ' +
+        'Plan: 14 to add, 0 to change, 0 to destroy.',
+    );
+    const noChanges = `No changes. Your infrastructure matches the configuration.\n\n${warned.split('\n').slice(2).join('\n')}`;
+    expect(summary(stackPlan('push-proj', ''), noChanges)).toMatch(/^\*\*warns: .*`alpha_user_p1`.*\. No changes\.$/);
+  });
+
   test('a failed plan shows its error, open', () => {
     const raw = cdktf('pull-b', [...init, '#Error: AccessDenied', 'on cdk.tf.json line 1']);
     const body = renderComment(input([stackPlan('pull-b', raw, 1)]));

@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../config';
-import { commandLine, type Print } from './cli';
+import { commandLine, synthApp, type Print } from './cli';
 
 const USAGE = `usage: npm run changed -- [--json] <base git ref>
 
@@ -53,13 +53,11 @@ export function compareSynths(baseOut: string, headOut: string): StackChanges {
   };
 }
 
-/** Runs a checkout's own app command (cdktf.json "app"), as `cdktf synth` would, into `outdir`. */
+/** Each side of the comparison synthesizes its own datasets (not EXPORTS_DATASETS_DIR's). */
 function synth(checkout: string, outdir: string): void {
-  const app = (JSON.parse(fs.readFileSync(path.join(checkout, 'cdktf.json'), 'utf8')) as { app: string }).app;
-  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
-  delete env.EXPORTS_DATASETS_DIR; // each side uses its own datasets
-  const r = spawnSync(app, { cwd: checkout, env, shell: true, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`synthesis of ${checkout} failed:\n${r.stderr || r.stdout}`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.EXPORTS_DATASETS_DIR;
+  synthApp(checkout, outdir, env);
 }
 
 export function changedCommand(argv: readonly string[], root: string, out: Print, err: Print): number {

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PROJECT_ROOT } from '../config';
 import type { Settings } from '../settings';
@@ -44,4 +47,11 @@ export function settingsFor(tool: string, env: NodeJS.ProcessEnv, err: Print): S
   const { settings, problems } = loadSettings(PROJECT_ROOT, env);
   if (!settings) err(`${tool}: the platform settings are invalid:\n${problems.join('\n')}`);
   return settings;
+}
+
+/** Runs a checkout's own app command (cdktf.json "app"), as `cdktf synth` would, into `outdir`. */
+export function synthApp(checkout: string, outdir: string, env: NodeJS.ProcessEnv = process.env): void {
+  const app = (JSON.parse(fs.readFileSync(path.join(checkout, 'cdktf.json'), 'utf8')) as { app: string }).app;
+  const r = spawnSync(app, { cwd: checkout, env: { ...env, CDKTF_OUTDIR: outdir }, shell: true, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`synthesis of ${checkout} failed:\n${r.stderr || r.stdout}`);
 }

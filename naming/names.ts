@@ -80,3 +80,6 @@ export const AUDIT_TABLE_NAME = 'receipts';
 export const auditWorkgroupName = (s: PlatformSettings): string => `${s.exportBucket}-audit`;
 /** Where the audit workgroup's query results go (they expire: see stacks/audit-table.ts). */
 export const auditResultsBucketName = (s: PlatformSettings): string => `${s.exportBucket}-audit-results`;
+
+/** The leavers' check block of every dataset stack (stacks/roles-exist-check.ts): plans show `check.roles_exist`. */
+export const ROLES_EXIST_CHECK = 'roles_exist';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { commandLine, type Print } from '../bin/cli';
 import { PROJECT_ROOT } from '../config';
-import { pool } from '../__tests__/helpers/terraform';
+import { pool } from './plan/offline-terraform';
 import { compareStacks, failures, expectedReplacement, KINDS, type StackReport } from './plan/changes';
 
 const USAGE = `usage: npx ts-node --transpile-only scripts/plan-against.ts [--allow-create] [--keep] <git-commit> [stack ...]

@@ -4,6 +4,7 @@ import type { PullDataset } from '../config/datasets';
 import { pullBucketName, stackIds, toJson, userPolicyName } from '../naming';
 import type { Settings } from '../settings';
 import { notePause } from './paused';
+import { checkRolesExist } from './roles-exist-check';
 import { PlatformStack } from './platform-stack';
 import { pullBucketPolicy, pullUserPolicy } from './policies';
 import { SecureBucket } from './secure-bucket';
@@ -31,5 +32,12 @@ export class PullDatasetStack extends PlatformStack {
       });
     }
     notePause(this, dataset.paused);
+    checkRolesExist(this, {
+      kind: 'pull',
+      dataset: dataset.name,
+      account: s.account,
+      users: dataset.users,
+      roleArns: dataset.pull_arns,
+    });
   }
 }

@@ -8,6 +8,7 @@ import { ExporterFunction } from './exporter-function';
 import { FailedExports } from './failed-exports';
 import { ObjectCreatedRule } from './object-created-rule';
 import { notePause } from './paused';
+import { checkRolesExist } from './roles-exist-check';
 import { PlatformStack } from './platform-stack';
 import { pushUserPolicy } from './policies';
 
@@ -41,5 +42,6 @@ export class PushDatasetStack extends PlatformStack {
       });
     }
     notePause(this, dataset.paused);
+    checkRolesExist(this, { kind: 'push', dataset: dataset.name, account: s.account, users: dataset.users });
   }
 }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { OFFLINE_OVERRIDE, runTerraform } from '../../__tests__/helpers/terraform';
+import { prepareOffline, runTerraform } from './offline-terraform';
 
 /**
  * Terraform, offline, for plan-against.ts: init from the provider mirror, plan, and a state (format 4) fabricated from
@@ -32,14 +30,8 @@ export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !=
 const tf = (dir: string, ...args: string[]) => runTerraform(dir, args, { GOGC: 'off', GOMEMLIMIT: '1GiB' });
 
 /** Provider overrides that make every run offline, and a local state file whatever backend the settings chose. */
-export async function prepare(dir: string): Promise<void> {
-  fs.writeFileSync(path.join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE));
-  fs.writeFileSync(
-    path.join(dir, 'backend_override.tf.json'),
-    JSON.stringify({ terraform: { backend: { local: { path: 'terraform.tfstate' } } } }),
-  );
-  await tf(dir, 'init', '-input=false', '-no-color');
-}
+export const prepare = (dir: string): Promise<void> =>
+  prepareOffline(dir, { extraEnv: { GOGC: 'off', GOMEMLIMIT: '1GiB' } });
 
 /** Plans `dir` into plan.bin; true when the plan changes anything (told without `terraform show`, a provider start). */
 export const planChanges = async (dir: string): Promise<boolean> =>

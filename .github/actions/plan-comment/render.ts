@@ -104,16 +104,28 @@ export function pauseNote(text: string): string | undefined {
   return undefined;
 }
 
-/** One line for the table: Terraform's own "Plan: …" line when there is one, after any pause it makes or lifts. */
+/**
+ * Roles the stack's leavers' check (stacks/roles-exist-check.ts) did not find, in words: each failed assertion's
+ * message starts with the role, then `is in "users"` or `is in "pull_arns"`.
+ */
+export function leaverNote(text: string): string | undefined {
+  if (!/Warning: Check block assertion failed/.test(text)) return undefined;
+  const roles = [...text.matchAll(/^[\s│]*(\S+) is in "(?:users|pull_arns)" of /gm)].map((m) => `\`${m[1]}\``);
+  const named = roles.length > 0 ? `: ${[...new Set(roles)].join(', ')}` : '';
+  return `**warns: a role its file names no longer exists${named}** (apply will fail until the file is fixed)`;
+}
+
+/**
+ * One line for the table: Terraform's own "Plan: …" line when there is one, after any pause it makes or lifts and any
+ * role its leavers' check did not find.
+ */
 export function summary(plan: StackPlan, text: string): string {
   if (plan.exitCode === undefined) return 'not planned: an earlier step failed (see the run)';
   if (plan.exitCode !== 0) return `**failed** (exit ${plan.exitCode})`;
-  const pause = pauseNote(text);
-  const line = /^Plan: .*$/m.exec(text);
-  if (line) return pause ? `${pause}. ${line[0]}` : line[0];
-  if (/^No changes\./m.test(text)) return 'No changes.';
-  if (/^Changes to Outputs:/m.test(text)) return 'outputs only';
-  return 'planned (see below)';
+  const notes = [pauseNote(text), leaverNote(text)].filter((n) => n !== undefined);
+  const line = /^Plan: .*$/m.exec(text)?.[0];
+  const changes = /^No changes\./m.test(text) ? 'No changes.' : /^Changes to Outputs:/m.test(text) ? 'outputs only' : undefined;
+  return [...notes, line ?? changes ?? 'planned (see below)'].join('. ');
 }
 
 /** Cuts text at a line boundary so that it and the note saying so fit in `budget` bytes. */
