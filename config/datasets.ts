@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { StructType } from './codec';
-import { accountId, bucketName, datasetName, flag, kmsKeyArn, list, paperwork, pauseReason, roleArn, transferMode, username } from './fields';
+import { kmsKeyArn, roleArn } from './arn-fields';
+import { accountId, bucketName, datasetName, flag, list, paperwork, pauseReason, transferMode, username } from './fields';
 
 /**
  * The two dataset kinds. These codecs are the single source of truth for the fields a YAML file may hold and for the
