@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { mirrorCliConfig } from '../terraform-cli-config';
 
 /**
  * Terraform with no AWS and no network: providers from the machine's filesystem mirror, fake credentials, a local
@@ -12,28 +12,17 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Where the machine image keeps hashicorp/aws 5.100.0 (an unpacked filesystem mirror); nothing is downloaded. */
-export const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? '/opt/tf-plugins';
-
 /**
  * Where an offline plan sends IAM's calls: a closed port on this machine, refused at once. Only the leavers' check
  * (stacks/roles-exist-check.ts) calls IAM in a plan; offline it cannot run, and says so as one warning.
  */
 export const REFUSING_ENDPOINT = 'http://127.0.0.1:1';
 
-let cliConfig: string | undefined;
 /** The environment every terraform run gets: the mirror-only CLI config, no checkpoint, fake credentials. */
 function environment(): NodeJS.ProcessEnv {
-  if (!cliConfig) {
-    cliConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfrc-')), 'terraform.rc');
-    fs.writeFileSync(
-      cliConfig,
-      `provider_installation {\n  filesystem_mirror {\n    path = "${PROVIDER_MIRROR}"\n  }\n}\n`,
-    );
-  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_CLI_CONFIG_FILE: mirrorCliConfig(),
     TF_IN_AUTOMATION: '1',
     CHECKPOINT_DISABLE: '1',
     AWS_ACCESS_KEY_ID: 'AKIAOFFLINEPLANONLY00',
