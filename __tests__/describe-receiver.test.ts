@@ -91,6 +91,8 @@ describe.each(datasets.push.map((d) => d.name))('the receiver statement describe
             'aws:SecureTransport': 'true',
             's3:TlsVersion': '1.3',
             's3:ResourceAccount': account,
+            // What AWS sets for a role's session: the role's ARN, path included.
+            'aws:PrincipalArn': roleArn,
           },
         },
         identityPolicies: [{ name: 'export', policy: identity }],
@@ -158,6 +160,68 @@ describe.each(datasets.push.map((d) => d.name))('the receiver statement describe
       'ImplicitlyDenied',
     );
   });
+
+  /**
+   * A receiver's Deny on an encryption header, as bucket policies write them. The exporter's requests carry no such
+   * header (describe says so, and describe.test.ts checks the exporter's sources), so their context has none.
+   */
+  const headerDeny = (condition: object) => ({
+    Sid: 'DenyWithoutEncryptionHeader',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:PutObject',
+    Resource: `${bucketArn}/*`,
+    Condition: condition,
+  });
+  const headerConditions: [operator: string, conditionKey: string, condition: Record<string, object>][] = (
+    described.receiverEncryption.headerConditionKeys as string[]
+  ).flatMap((k) => [
+    ['Null "true"', k, { Null: { [k]: 'true' } }],
+    ['StringNotEquals', k, { StringNotEquals: { [k]: 'aws:kms' } }],
+    ['StringNotEqualsIfExists', k, { StringNotEqualsIfExists: { [k]: 'aws:kms' } }],
+  ]);
+
+  test.each(headerConditions)('a Deny with %s on %s refuses every write, as describe says', async (_, __, condition) => {
+    const statements = [...described.receiverStatements, headerDeny(condition)];
+    expect(await decision('s3:PutObject', key, statements)).toBe('ExplicitlyDenied');
+  });
+
+  test.each(headerConditions.filter(([operator]) => operator !== 'Null "true"'))(
+    'a Deny with %s on %s and "Null": "false", as describe says to add, lets the exports through',
+    async (_, conditionKey, condition) => {
+      const statements = [...described.receiverStatements, headerDeny({ ...condition, Null: { [conditionKey]: 'false' } })];
+      expect(await decision('s3:PutObject', key, statements)).toBe('Allowed');
+    },
+  );
+
+  test.each(headerConditions)(
+    "a Deny with %s on %s and describe's exemption of the exporter role lets the exports through, and no one else",
+    async (_, __, condition) => {
+      const statements = [
+        ...described.receiverStatements,
+        headerDeny({ ...condition, ...described.receiverEncryption.exemptExporterRole }),
+      ];
+      expect(await decision('s3:PutObject', key, statements)).toBe('Allowed');
+      // One of the receiver's own roles, free to write anything in its account: the Deny still holds it.
+      const uploader = `arn:aws:iam::${owner}:role/uploader`;
+      const someoneElse = await runSimulation(
+        {
+          request: {
+            principal: uploader,
+            action: 's3:PutObject',
+            resource: { resource: key, accountId: owner },
+            contextVariables: { 'aws:PrincipalArn': uploader, 's3:ResourceAccount': owner },
+          },
+          identityPolicies: [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: { Version: '2012-10-17', Statement: statements },
+        },
+        {},
+      );
+      expect(someoneElse.resultType === 'single' && someoneElse.overallResult).toBe('ExplicitlyDenied');
+    },
+  );
 
   test('without the statements, the same requests are denied: the receiver decides', async () => {
     expect(await decision('s3:PutObject', key, [])).toBe('ImplicitlyDenied');

@@ -70,10 +70,10 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
     expect(text).toContain(`Upload files to       ${described.uploadTo}`);
     expect(text).toContain(`Exporter role         ${described.exporterRoleArn}`);
     // The bucket policy's statements are one JSON list ("[" … "]" on lines of their own) a receiver pastes as is;
-    // the key policy's statement, if any, is one JSON object ("{" … "}"), after it.
+    // the key policy's statement, if any, is one JSON object ("{" … "}"), after it; then lifecycle.json.
     const blocks = [...text.matchAll(/^(\[|\{)$[\s\S]*?^(\]|\})$/gm)].map((m) => JSON.parse(m[0]));
     const key = described.receiverKey ? [described.receiverKey.statement] : [];
-    expect(blocks).toEqual([described.receiverStatements, ...key]);
+    expect(blocks).toEqual([described.receiverStatements, ...key, described.receiverLifecycle.configuration]);
   });
 
   test('receipts are where its users may read and list them, and are kept as long as the lifecycle rule says', () => {
@@ -103,6 +103,81 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
     expect(JSON.parse(run(['--json', name], { HUB_EXPORTS_RECEIPT_RETENTION_DAYS: '731' }).out).receipts.retentionDays).toBe(731);
   });
 
+  test('the receiver is told to abort incomplete uploads under the prefix after the days our own buckets use', () => {
+    const ours = Object.values(resources(stacks['exporter'], 'aws_s3_bucket_lifecycle_configuration'))
+      .flatMap((l) => l.rule as { id: string; abort_incomplete_multipart_upload?: { days_after_initiation: number }[] }[])
+      .filter((r) => r.id === 'abort-incomplete-multipart-uploads')
+      .map((r) => r.abort_incomplete_multipart_upload?.[0].days_after_initiation);
+    expect(new Set(ours)).toEqual(new Set([described.receiverLifecycle.abortIncompleteUploadDays]));
+    expect(described.receiverLifecycle.configuration).toEqual({
+      Rules: [
+        {
+          ID: `hub-exports-${name}-abort-incomplete-uploads`,
+          Status: 'Enabled',
+          Filter: { Prefix: `${name}/` },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ],
+    });
+    const bucket = described.receivingBucket;
+    expect(described.receiverLifecycle.commands).toEqual([
+      `aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}`,
+      `aws s3api put-bucket-lifecycle-configuration --bucket ${bucket} --lifecycle-configuration file://lifecycle.json`,
+    ]);
+    const text = run([name]).out;
+    expect(text).toContain(
+      'it could not abort stays in the bucket, billed to its owner, who alone can remove it. The owner adds this\n' +
+        `lifecycle rule, unless one already aborts incomplete multipart uploads in the whole bucket or under ${name}/.\n` +
+        "It aborts them 7 days after they began, as the platform's own buckets do.\n" +
+        "put-bucket-lifecycle-configuration replaces every rule of the bucket, so print them first; if there are any, add\n" +
+        'this rule to their "Rules" list in lifecycle.json.',
+    );
+    for (const c of described.receiverLifecycle.commands) expect(text).toContain(`\n  ${c}\n`);
+    const env = { HUB_EXPORTS_ABORT_INCOMPLETE_UPLOAD_DAYS: '3' };
+    expect(run([name], env).out).toContain('It aborts them 3 days after they began');
+    const json = JSON.parse(run(['--json', name], env).out).receiverLifecycle;
+    expect(json.abortIncompleteUploadDays).toBe(3);
+    expect(json.configuration.Rules[0].AbortIncompleteMultipartUpload).toEqual({ DaysAfterInitiation: 3 });
+  });
+
+  test('the receiver is told the exporter sends no encryption header, and what the bucket must then accept', () => {
+    const d = datasets.push.find((p) => p.name === name)!;
+    const e = described.receiverEncryption;
+    expect(e.headersSent).toEqual([]);
+    expect(e.headerConditionKeys).toEqual([
+      's3:x-amz-server-side-encryption',
+      's3:x-amz-server-side-encryption-aws-kms-key-id',
+    ]);
+    expect(e.exemptExporterRole).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': described.exporterRoleArn } });
+    const text = run([name]).out;
+    expect(text).toContain(
+      "Encryption. The exporter sends no encryption header with its writes: S3 encrypts each file with the bucket's\n",
+    );
+    if (d.kms_key_arn === undefined) {
+      expect(e.bucketDefault).toEqual({ SSEAlgorithm: 'AES256' });
+      expect(text).toContain(
+        'default encryption, which must be SSE-S3 (AES256): the exporter role may use no KMS key for this dataset, so\n' +
+          "while the bucket encrypts with a KMS key by default every write is refused. To use a key of the receiver's own\n" +
+          `(not the AWS managed aws/s3, which serves no other account), name it as kms_key_arn in push_datasets/${name}.yaml.`,
+      );
+    } else {
+      expect(e.bucketDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: d.kms_key_arn });
+      expect(e.bucketDefault.KMSMasterKeyID).toBe(fn.environment.variables.TARGET_KMS_KEY_ARN);
+      expect(text).toContain(
+        'default encryption, which must be SSE-KMS with the key above (kms_key_arn); with any other key every write is refused.',
+      );
+    }
+    expect(text).toContain(
+      'A Deny in the bucket policy refuses every export if a request without an encryption header meets its condition,\n' +
+        'as a Null condition "true", StringNotEquals or StringNotEqualsIfExists on either of these keys does:\n\n' +
+        '  s3:x-amz-server-side-encryption\n' +
+        '  s3:x-amz-server-side-encryption-aws-kms-key-id\n\n' +
+        'To keep such a Deny, add "Null": {"<that key>": "false"} to its Condition, so that it tests only writes that send\n' +
+        'the header, or leave the exporter role out of it by adding this to its Condition:\n\n' +
+        `  "ArnNotEquals": {"aws:PrincipalArn": "${described.exporterRoleArn}"}\n`,
+    );
+  });
+
   test("with kms_key_arn, the key statement grants the role exactly what the role's policy allows on that key", () => {
     const exporterPolicy = policyOf(resources(stack, 'aws_iam_role_policy')['exporter-policy'].policy).Statement;
     const key = exporterPolicy.find((s) => s.Sid === 'EncryptWithTargetKey');
@@ -118,6 +193,28 @@ describe.each(datasets.push.map((d) => d.name))('push dataset %s', (name) => {
       Condition: key.Condition,
     });
   });
+});
+
+test('both kinds of push dataset are described: one with kms_key_arn and one without', () => {
+  expect(datasets.push.some((d) => d.kms_key_arn !== undefined)).toBe(true);
+  expect(datasets.push.some((d) => d.kms_key_arn === undefined)).toBe(true);
+});
+
+/** Every source file of the exporter: what `describe` tells receivers about its requests must stay true of them. */
+function exporterSources(dir = path.join(PROJECT_ROOT, 'functions', 'exporter')): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return exporterSources(p);
+    return e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+test('the exporter sends no encryption header, as describe tells receivers (receiverEncryption.headersSent)', () => {
+  const sources = exporterSources();
+  expect(sources.length).toBeGreaterThan(10);
+  // The SDK's names for the headers behind s3:x-amz-server-side-encryption(-aws-kms-key-id), and SSE-C's.
+  const header = /\b(ServerSideEncryption|SSEKMSKeyId|SSEKMSEncryptionContext|BucketKeyEnabled|SSECustomer\w*)\b/;
+  expect(sources.filter((f) => header.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(PROJECT_ROOT, f))).toEqual([]);
 });
 
 describe.each(datasets.pull.map((d) => d.name))('pull dataset %s', (name) => {

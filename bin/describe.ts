@@ -38,7 +38,7 @@ export function describeCommand(
   for (const name of names) {
     const push = datasets.push.find((d) => d.name === name);
     const pull = datasets.pull.find((d) => d.name === name);
-    if (push) found.set(name, describePush(settings.platform, push, `push_datasets/${name}.yaml`, settings.receiptRetentionDays));
+    if (push) found.set(name, describePush(settings.platform, push, `push_datasets/${name}.yaml`, settings));
     else if (pull) found.set(name, describePull(settings.platform, pull, `pull_datasets/${name}.yaml`));
     else {
       const known = [...datasets.push, ...datasets.pull].map((d) => d.name).sort();

@@ -1,5 +1,5 @@
 import type { PullDataset, PushDataset } from '../config/datasets';
-import { SETTINGS } from '../settings';
+import { SETTINGS, type Settings } from '../settings';
 import { pullReaderPolicy } from '../stacks/policies';
 import {
   alarmTopicName,
@@ -18,6 +18,16 @@ import {
   receiverStatements,
   stackIds,
 } from '../naming';
+import {
+  encryptionText,
+  lifecycleText,
+  receiverEncryptionOf,
+  receiverLifecycleOf,
+  type ReceiverEncryption,
+  type ReceiverLifecycle,
+} from './receiver';
+
+export type { AbortIncompleteUploadsRule, ReceiverEncryption, ReceiverLifecycle } from './receiver';
 
 /**
  * What a requester, a receiver or a reviewer needs to know about one dataset once it is deployed, derived from the
@@ -52,6 +62,10 @@ export interface PushDescription {
   readonly receiverStatement: PolicyStatement;
   /** With `kms_key_arn`: the receiver's key, and the statement its owner adds to the key's policy. */
   readonly receiverKey?: { readonly arn: string; readonly statement: PolicyStatement };
+  /** What the receiving bucket's default encryption and bucket policy must accept from the exporter's writes. */
+  readonly receiverEncryption: ReceiverEncryption;
+  /** The lifecycle rule the receiver adds so that incomplete multipart uploads the exporter could not abort go. */
+  readonly receiverLifecycle: ReceiverLifecycle;
   /** Where the exporter records what happened to each upload, who reads it, and the commands that read it. */
   readonly receipts: Receipts;
 }
@@ -93,15 +107,21 @@ export interface PullDescription {
 
 export type Description = PushDescription | PullDescription;
 
+/** The settings describe reads beyond the platform's names. */
+export type DescribeSettings = Pick<Settings, 'receiptRetentionDays' | 'abortIncompleteUploadDays'>;
+
 /**
- * `receiptRetentionDays` is the resolved setting (bin/describe.ts passes it); the default is the setting's, for
- * callers that only want the receiver's statements.
+ * `days` are the resolved settings (bin/describe.ts passes them); the defaults are the settings', for callers that
+ * only want the receiver's statements.
  */
 export function describePush(
   s: PlatformSettings,
   d: PushDataset,
   file: string,
-  receiptRetentionDays: number = SETTINGS.receiptRetentionDays.fallback,
+  days: DescribeSettings = {
+    receiptRetentionDays: SETTINGS.receiptRetentionDays.fallback,
+    abortIncompleteUploadDays: SETTINGS.abortIncompleteUploadDays.fallback,
+  },
 ): PushDescription {
   const role = exporterRoleArn(s, d.name);
   return {
@@ -130,7 +150,9 @@ export function describePush(
         statement: receiverKeyStatement({ keyArn: d.kms_key_arn, principal: role }),
       },
     }),
-    receipts: receiptsOf(s, d, receiptRetentionDays),
+    receiverEncryption: receiverEncryptionOf(d, role),
+    receiverLifecycle: receiverLifecycleOf(d, days.abortIncompleteUploadDays),
+    receipts: receiptsOf(s, d, days.receiptRetentionDays),
   };
 }
 
@@ -270,6 +292,8 @@ export function renderText(d: Description): string {
             '',
           ]
         : []),
+      ...encryptionText(d.receiverEncryption, d.file),
+      ...lifecycleText(d.receiverLifecycle, d.name),
     ].join('\n');
   }
   return [

@@ -51,11 +51,15 @@ describe('what a data engineer reads', () => {
       'AllowHubExportsDelivery',
       'AllowHubExportsCleanUp',
     ]);
+    // The export bucket encrypts with S3-managed keys: no key of ours is involved, and a Deny is the receiver's.
     expect(rest[2]).toBe(
-      'If the statement is there already, check that the role may read the source (KMS key of the export bucket) and ' +
-        'that no explicit Deny or SCP applies. Nothing was written to s3://receiver-landing. The source was kept; ' +
-        'the event will be retried.',
+      "If the statements are there already, look for an explicit Deny: in that bucket's policy (one that demands an " +
+        "encryption header refuses every write, as the exporter sends none and S3 applies the bucket's default " +
+        "encryption), in a resource control policy of the receiving account's organization, or in a service " +
+        'control policy that applies to the platform account. Nothing was written to s3://receiver-landing. The ' +
+        'source was kept; the event will be retried.',
     );
+    expect(e.message).not.toContain('KMS key of the export bucket');
     expect(e.code).toBe('AccessDenied');
   });
 
@@ -103,6 +107,57 @@ describe('what a data engineer reads', () => {
       const e = explain(denied, { ...context, phase: 'write-target', targetKeyArn: other });
       expect(e.message).toContain(`push_datasets/proj.yaml names ${other}, but the bucket uses ${key}`);
     });
+  });
+
+  describe('AccessDenied from a KMS key of the source object', () => {
+    // A key of the platform's account: the uploader chose it (the export bucket itself encrypts with SSE-S3).
+    const key = 'arn:aws:kms:eu-west-2:593291632749:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
+    const denied = s3Error(
+      'AccessDenied',
+      403,
+      `User: arn:aws:sts::593291632749:assumed-role/export_proj-move/x is not authorized to perform: ` +
+        `kms:Decrypt on resource: ${key} because no identity-based policy allows the kms:Decrypt action`,
+    );
+    const advice =
+      `s3://mojap-hub-exports/proj/a.csv (version v1) is encrypted with the KMS key ${key}, which ` +
+      'arn:aws:iam::593291632749:role/service-role/export_proj-move may not use (AccessDenied): the file was ' +
+      "uploaded with a key chosen for it (SSE-KMS), while the export bucket's own encryption uses S3-managed keys " +
+      "(SSE-S3), which need no key policy. Upload it again without choosing a KMS key, so that the bucket's default " +
+      'encryption applies; nothing is needed from the receiving account.';
+
+    test('while copying: the uploader re-uploads; neither the receiver nor a deploy can fix it', () => {
+      const e = explain(denied, { ...context, phase: 'write-target', targetKeyArn: undefined });
+      expect(e.message).toBe(
+        'Export of s3://mojap-hub-exports/proj/a.csv (version v1) to s3://receiver-landing failed while writing the ' +
+          `target: ${advice} The source was kept; the event will be retried.`,
+      );
+      expect(e.message).not.toContain('kms_key_arn');
+      expect(e.message).not.toContain("key's policy");
+    });
+
+    test('reading the source: the same; no KMS permission for our role to gain, no stack to deploy', () => {
+      const e = explain(denied, { ...context, phase: 'read-source' });
+      expect(e.message).toContain(`failed while reading the source: ${advice}`);
+      expect(e.message).not.toContain("bucket's key");
+      expect(e.message).not.toContain('deploy the push-proj stack');
+    });
+  });
+
+  test('a dataset whose name contains "kms" is not taken for a KMS refusal', () => {
+    const named = {
+      ...context,
+      dataset: 'hmrc_kms_extracts',
+      source: { ...context.source, key: 'hmrc_kms_extracts/a.csv' },
+    };
+    const denied = s3Error(
+      'AccessDenied',
+      403,
+      'User: arn:aws:sts::593291632749:assumed-role/export_hmrc_kms_extracts-move/x is not authorized to perform: ' +
+        's3:PutObject on resource: "arn:aws:s3:::receiver-landing/hmrc_kms_extracts/a.csv"',
+    );
+    const e = explain(denied, { ...named, phase: 'write-target' });
+    expect(e.message).toContain("Otherwise the receiving account must add these statements to that bucket's policy");
+    expect(e.message).not.toContain('KMS key');
   });
 
   test('a failed delete says the copy is fine and only the delete is missing', () => {

@@ -46,12 +46,26 @@ export interface ErrorContext {
 
 const list = (actions: readonly string[]) => actions.join(', ');
 
+/** A KMS key's ARN as KMS names it in a refusal that S3 passes on. */
+const KEY_ARN = /arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+/;
+
+/**
+ * Whose key refused us. The export bucket encrypts with S3-managed keys (SSE-S3, stacks/secure-bucket.ts), so a key
+ * on our side is one an uploader chose for the object (SSE-KMS): the only key before the write, and a key of the
+ * platform's account during it, as a receiver's never is (config/rules.ts refuses such a kms_key_arn). Otherwise it
+ * is the receiving bucket's.
+ */
+function keySide(keyArn: string | undefined, c: ErrorContext): 'source' | 'target' {
+  if (c.phase === 'read-source' || c.phase === 'delete-source') return 'source';
+  const account = keyArn?.split(':')[4];
+  return account === c.platformAccount && account !== c.targetBucketOwner ? 'source' : 'target';
+}
+
 /**
  * A receiving bucket that encrypts with its own KMS key refuses a writer that may not use the key: both the dataset
  * (our side of the grant) and the key's policy (theirs) must name it. KMS names the key in its message.
  */
-function keyAdvice(message: string, c: ErrorContext): string {
-  const used = message.match(/arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+/)?.[0];
+function keyAdvice(used: string | undefined, c: ErrorContext): string {
   const keyArn = used ?? c.targetKeyArn ?? 'arn:aws:kms:<region>:<account>:key/<id>';
   const statement = JSON.stringify(receiverKeyStatement({ keyArn, principal: c.principal }));
   const file = `push_datasets/${c.dataset}.yaml`;
@@ -68,6 +82,20 @@ function keyAdvice(message: string, c: ErrorContext): string {
 }
 
 /**
+ * The source object is encrypted with a KMS key the exporter role may not use. The export bucket's own encryption
+ * (SSE-S3) needs no key policy and the exporter role is granted no key of the platform's, so no deploy fixes it and
+ * the receiver has nothing to do: the uploader chose the key, and only uploading the file again without one fixes it.
+ */
+function sourceKeyAdvice(code: string, keyArn: string | undefined, c: ErrorContext): string {
+  return (
+    `${s3Url(c.source)} is encrypted with ${keyArn ? `the KMS key ${keyArn}` : 'a KMS key'}, which ${c.principal} ` +
+    `may not use (${code}): the file was uploaded with a key chosen for it (SSE-KMS), while the export bucket's own ` +
+    'encryption uses S3-managed keys (SSE-S3), which need no key policy. Upload it again without choosing a KMS ' +
+    "key, so that the bucket's default encryption applies; nothing is needed from the receiving account."
+  );
+}
+
+/**
  * The receiver refused us. S3 gives the same 403 AccessDenied for a bucket policy without our statement and for a
  * bucket that another account than the approved one owns (every request names that one: ExpectedBucketOwner), so
  * the message tells both, and what to do about each. A write that was refused wrote nothing.
@@ -78,8 +106,10 @@ function targetAdvice(code: string, c: ErrorContext): string {
     .join('\n');
   const policy = (who: string) =>
     `${who} must add these statements to that bucket's policy:\n${statements}\n` +
-    'If the statement is there already, check that the role may read the source (KMS key of the export bucket) ' +
-    'and that no explicit Deny or SCP applies.';
+    "If the statements are there already, look for an explicit Deny: in that bucket's policy (one that demands an " +
+    "encryption header refuses every write, as the exporter sends none and S3 applies the bucket's default " +
+    "encryption), in a resource control policy of the receiving account's organization, or in a service control " +
+    'policy that applies to the platform account.';
   const refused = `s3://${c.targetBucket} refused ${c.principal} (${code}).`;
   if (c.phase !== 'write-target') return `${refused} ${policy('The receiving account')}`;
   return (
@@ -93,13 +123,13 @@ function targetAdvice(code: string, c: ErrorContext): string {
 }
 
 /** Our own side refused us: the role's policy, or (for an export bucket of another account) PLATFORM_ACCOUNT. */
-function sourceAdvice(code: string, kms: boolean, c: ErrorContext): string {
+function sourceAdvice(code: string, c: ErrorContext): string {
   const actions = c.phase === 'delete-source' ? SOURCE_DELETE_ACTIONS : SOURCE_OBJECT_ACTIONS;
   const bucket = bucketArn(c.source.bucket);
   return (
     `${c.principal} may not ${c.phase === 'delete-source' ? 'delete' : 'read'} it (${code}). Its IAM policy needs ` +
-    `${list(actions)} on ${bucket}/${exportPrefix(c.dataset)}* and ${list(SOURCE_BUCKET_ACTIONS)} on ${bucket}` +
-    `${kms ? ", and kms:Decrypt on the bucket's key" : ''}: deploy the ${stackIds.push(c.dataset)} stack again. ` +
+    `${list(actions)} on ${bucket}/${exportPrefix(c.dataset)}* and ${list(SOURCE_BUCKET_ACTIONS)} on ${bucket}: ` +
+    `deploy the ${stackIds.push(c.dataset)} stack again. ` +
     `(Every request names the platform account ${c.platformAccount} as the bucket's owner; S3 gives the same ` +
     'AccessDenied if another account owns it.)'
   );
@@ -116,12 +146,16 @@ function receiptAdvice(code: string, c: ErrorContext): string {
 function advice(err: unknown, c: ErrorContext): string {
   const code = errorCode(err);
   const message = String((err as Error)?.message);
-  const kms = /kms/i.test(message);
+  // "kms:" (an action, or a key's ARN), not "kms": a dataset named like hmrc_kms_extracts is in every message.
+  const kms = /\bkms:/i.test(message);
   const atTarget = c.phase === 'write-target' || c.phase === 'verify';
-  if (isAccessDenied(err) && atTarget && kms) return keyAdvice(message, c);
+  if (isAccessDenied(err) && kms && c.phase !== 'write-receipt') {
+    const keyArn = message.match(KEY_ARN)?.[0];
+    return keySide(keyArn, c) === 'source' ? sourceKeyAdvice(code, keyArn, c) : keyAdvice(keyArn, c);
+  }
   if (isAccessDenied(err) && atTarget) return targetAdvice(code, c);
   if (isAccessDenied(err) && c.phase === 'write-receipt') return receiptAdvice(code, c);
-  if (isAccessDenied(err)) return sourceAdvice(code, kms, c);
+  if (isAccessDenied(err)) return sourceAdvice(code, c);
   if (code === 'NoSuchBucket') {
     const file = `push_datasets/${c.dataset}.yaml`;
     return `the receiving bucket s3://${c.targetBucket} does not exist: check "bucket:" in ${file}.`;
