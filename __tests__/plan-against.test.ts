@@ -2,16 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deployedState, failures, planAgainstState, type StackReport } from '../scripts/plan/changes';
-import { terraformAvailable } from './helpers/terraform';
+import { terraformDescribe } from './helpers/terraform';
 
 /**
  * scripts/plan-against.ts must be able to fail: hand-written stacks whose change Terraform answers with a replacement,
  * a rename (delete and create) and an in-place update, planned through the tool's core against a fabricated state.
- * Same rule as terraform-plan.test.ts: without terraform this skips locally; in CI (CI set) that is a failure.
+ * Same rule as terraform-plan.test.ts: without terraform this skips locally; in CI (scripts/ci.ts) that is a failure.
  */
-const available = terraformAvailable();
-if (!available && process.env.CI) throw new Error('terraform is not on PATH, and CI requires the plan tests');
-const maybe = available ? describe : describe.skip;
+const maybe = terraformDescribe();
 
 type Buckets = Record<string, { bucket: string; tags?: Record<string, string> }>;
 

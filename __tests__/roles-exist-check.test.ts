@@ -5,7 +5,7 @@ import { resolveSettings } from '../settings';
 import { rolesExistCheck } from '../stacks/roles-exist-check';
 import { serveIamRoles, type IamRoles } from './helpers/iam-roles';
 import { synthesize, type StackJson } from './helpers/synth';
-import { initValidatePlan, terraformAvailable, type PlanResult } from './helpers/terraform';
+import { initValidatePlan, terraformDescribe, type PlanResult } from './helpers/terraform';
 
 /**
  * Leavers: a plan names each user or `pull_arns` role of our account that no longer exists, as a warning on that
@@ -47,9 +47,7 @@ describe('the check block, as synthesized', () => {
   });
 });
 
-const available = terraformAvailable();
-if (!available && process.env.CI) throw new Error('terraform is not on PATH, and CI requires the plan tests');
-const maybe = available ? describe : describe.skip;
+const maybe = terraformDescribe();
 
 maybe('an offline plan with the check (terraform, a local ListRoles)', () => {
   let root: string;

@@ -26,6 +26,8 @@ import { eventBridgeEvent } from '../__tests__/exporter/helpers/events';
 import { running } from '../__tests__/exporter/global-setup';
 import { Harness } from '../__tests__/exporter/helpers/harness';
 import { Buckets, bytesOf, localS3, type LocalS3 } from '../__tests__/exporter/helpers/local-s3';
+import { localS3Dir } from '../scripts/local-s3/dir';
+import { silenceSdkNodeWarning } from '../scripts/sdk-node-warning';
 
 const ROOT = path.resolve(__dirname, '..');
 const MiB = 1024 * 1024;
@@ -81,7 +83,7 @@ async function dropCopy(buckets: Buckets, key: string) {
     );
   }
   spawnSync('radosgw-admin', ['gc', 'process', '--include-all'], {
-    env: { ...process.env, CEPH_CONF: path.join(ROOT, '.local-s3/ceph.conf') },
+    env: { ...process.env, CEPH_CONF: path.join(localS3Dir(), 'ceph.conf') },
     stdio: 'ignore',
     timeout: 120_000,
   });
@@ -166,7 +168,7 @@ async function main() {
   const s3 = localS3();
   if (!s3) throw new Error('the local S3 server did not start');
   const memstore = Number(
-    /memstore device bytes = (\d+)/.exec(fs.readFileSync(path.join(ROOT, '.local-s3/ceph.conf'), 'utf8'))?.[1],
+    /memstore device bytes = (\d+)/.exec(fs.readFileSync(path.join(localS3Dir(), 'ceph.conf'), 'utf8'))?.[1],
   );
   if (size * 2.2 > memstore) {
     throw new Error(
@@ -302,6 +304,7 @@ async function main() {
   }
 }
 
+silenceSdkNodeWarning();
 main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);

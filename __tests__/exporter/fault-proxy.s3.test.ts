@@ -30,7 +30,7 @@ import {
   bytesOf,
   clientFor,
   emptyAndDeleteBucket,
-  localS3,
+  suiteS3,
   sha256,
   uniqueName,
   type LocalS3,
@@ -124,7 +124,7 @@ function rawRequest(endpoint: string, options: http.RequestOptions, body: string
   );
 }
 
-const s3 = localS3();
+const s3 = suiteS3();
 
 (s3 ? describe : describe.skip)('FaultProxy in front of the local S3 server', () => {
   const local = s3 as LocalS3;

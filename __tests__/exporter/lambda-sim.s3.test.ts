@@ -24,7 +24,7 @@ import {
   type FunctionConfig,
 } from '../../scripts/soak/stack-config';
 import { FIXTURE_DATASETS, exporterArtifact, synthesize } from '../helpers/synth';
-import { Buckets, bytesOf, localS3, uniqueName } from './helpers/local-s3';
+import { Buckets, bytesOf, suiteS3, uniqueName } from './helpers/local-s3';
 
 /**
  * The simulated EventBridge and asynchronous Lambda the soak test runs the exporter in: its own behaviour is tested
@@ -496,7 +496,7 @@ describe('asynchronous invocation', () => {
   });
 });
 
-const s3 = localS3();
+const s3 = suiteS3();
 (s3 ? describe : describe.skip)('the bundled exporter in the simulation', () => {
   const buckets = s3 ? new Buckets(s3) : (undefined as never);
   const ledgerBucket = uniqueName('ledger');

@@ -17,7 +17,7 @@ import { describePush } from '../../describe';
 import { resolveSettings } from '../../settings';
 import { startLocal, type LocalMode, type LocalOptions } from '../../scripts/local/local';
 import { readEnvFile } from '../../scripts/local/setup';
-import { bytesOf, clientFor, localS3, sha256, uniqueName } from './helpers/local-s3';
+import { bytesOf, clientFor, suiteS3, sha256, uniqueName } from './helpers/local-s3';
 
 /**
  * `npm run local` as a person uses it, programmatically: uploads through the proxy with the keys analyst.env gives,
@@ -26,7 +26,7 @@ import { bytesOf, clientFor, localS3, sha256, uniqueName } from './helpers/local
  */
 
 const MiB = 1024 * 1024;
-const s3 = localS3();
+const s3 = suiteS3();
 
 /** The first of the repository's push datasets that moves files: the test watches them leave the export bucket. */
 function movingDataset(): string {
@@ -147,7 +147,7 @@ async function removeBucket(client: S3Client, Bucket: string): Promise<void> {
     const receiver = readEnvFile(local!.receiverEnv);
     expect(receiver).toMatchObject({ AWS_ENDPOINT_URL: s3!.endpoint, AWS_ACCESS_KEY_ID: s3!.receiver.accessKeyId });
     expect(local!.ledgerBucket).toBe(`${buckets.exportBucket}-ledger`);
-    expect(printed).toContain(`  aws s3 cp some.csv s3://${buckets.exportBucket}/${dataset}/some.csv`);
+    expect(printed).toContain(`  analyst s3 cp some.csv s3://${buckets.exportBucket}/${dataset}/some.csv`);
   });
 
   test("the receiving bucket's policy is what describe prints, naming the local exporter user", async () => {

@@ -1,4 +1,4 @@
-import { localS3 } from './helpers/local-s3';
+import { suiteS3 } from './helpers/local-s3';
 import { bundledExporter, formatReport, runSoak, type SoakReport } from '../../scripts/soak/soak';
 import { NO_FAULTS } from '../../scripts/soak/fault-proxy';
 
@@ -8,7 +8,7 @@ import { NO_FAULTS } from '../../scripts/soak/fault-proxy';
  * lost, corrupted, wrongly deleted or left over, and no dead letter after one redrive with faults off. Then the
  * harness itself: broken exporters must fail it.
  */
-const s3 = localS3();
+const s3 = suiteS3();
 const suite = s3 ? describe : describe.skip;
 const MINUTES = 60_000;
 

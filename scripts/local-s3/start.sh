@@ -3,7 +3,7 @@
 # Idempotent. Writes .local-s3/env (KEY=value). See scripts/local-s3/README.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-D="$ROOT/.local-s3"
+D="${LOCAL_S3_DIR:-$ROOT/.local-s3}" # scripts/local-s3/dir.ts reads the same variable
 PORT="${LOCAL_S3_PORT:-7480}"
 MON_PORT="${LOCAL_S3_MON_PORT:-3300}"
 MEM="${LOCAL_S3_MEMSTORE_BYTES:-6442450944}" # 6 GiB: a 2 GiB object, its copy, and room
@@ -27,7 +27,9 @@ alive() { # pid file names a live, non-zombie process
     [[ "$(ps -o stat= -p "$p" 2>/dev/null)" != Z* ]]
 }
 answers() { curl -s -o /dev/null -m 2 "http://127.0.0.1:$1/"; }
-port_busy() { ss -Htln "sport = :$1" | grep -q .; }
+port_busy() { # without ss (iproute2), a port that accepts a connection is busy
+  if command -v ss >/dev/null; then ss -Htln "sport = :$1" | grep -q .; else (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; fi
+}
 rand() { tr -dc "$1" </dev/urandom | head -c "$2" || true; }
 
 if [ -s "$D/env" ] && alive mon.a && alive osd.0 && alive client.rgw.local; then
@@ -41,6 +43,11 @@ if [ -s "$D/env" ] && alive mon.a && alive osd.0 && alive client.rgw.local; then
 fi
 # leftovers of a half-started or dead cluster: clear them first
 if [ -d "$D/run" ] || [ -d "$D/mon" ]; then "$ROOT/scripts/local-s3/stop.sh"; fi
+
+# A taken port fails before any install: in seconds, whatever the machine has.
+for p in "$PORT" "$MON_PORT"; do
+  if port_busy "$p"; then fail "port 127.0.0.1:$p is in use (set LOCAL_S3_PORT / LOCAL_S3_MON_PORT)"; fi
+done
 
 # --- install ------------------------------------------------------------------
 BINS="ceph ceph-mon ceph-osd radosgw radosgw-admin monmaptool"
@@ -56,9 +63,6 @@ if ! (for b in $BINS; do command -v "$b" >/dev/null || exit 1; done); then
 fi
 
 T0=$(date +%s%N) # time the start-up itself, not install or clean-up
-for p in "$PORT" "$MON_PORT"; do
-  if port_busy "$p"; then fail "port 127.0.0.1:$p is in use (set LOCAL_S3_PORT / LOCAL_S3_MON_PORT)"; fi
-done
 
 # --- cluster config -----------------------------------------------------------
 rm -rf "$D/mon" "$D/osd" "$D/rgw" "$D/run" "$D/env" "$D"/*.log

@@ -3,7 +3,7 @@
 # Idempotent: exits 0 when nothing runs. Logs (.local-s3/*.log) are kept for post-mortems.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-D="$ROOT/.local-s3"
+D="${LOCAL_S3_DIR:-$ROOT/.local-s3}" # as start.sh
 STOPPED=0
 if [ -z "${LOCAL_S3_LOCKED:-}" ] && [ -d "$D" ]; then # wait for a running start.sh
   LOCAL_S3_LOCKED=1 exec flock -o -w 600 "$D/.lock" bash "${BASH_SOURCE[0]}" "$@"

@@ -13,6 +13,7 @@ import { LambdaSim } from '../soak/lambda-sim';
 import { functionConfig, matches, type FunctionConfig } from '../soak/stack-config';
 import * as setup from './setup';
 import { clock, deadLetterLine, failedAttempt, instructions, writeEnvFiles, type LocalPlaces } from './terminal';
+import { silenceSdkNodeWarning } from '../sdk-node-warning';
 
 /**
  * `npm run local`: one push dataset's exporter running locally as it is deployed. Uploads go through a proxy in
@@ -273,6 +274,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  silenceSdkNodeWarning();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: Error) => {

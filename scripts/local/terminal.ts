@@ -45,7 +45,10 @@ const shown = (file: string) => {
 export function instructions(l: LocalPlaces, d: PushDataset, s3: LocalS3): string[] {
   const upload = `s3://${l.exportBucket}/${l.dataset}/`;
   const delivered = `s3://${l.receiverBucket}/${l.dataset}/`;
-  const as = (file: string) => `set -a; . ${shown(file)}; set +a`;
+  // Each helper runs aws in a subshell that reads the keys, so none stay in the shell; --endpoint-url because CLIs
+  // before 2.13 and 1.29 (Debian 12's 2.9 among them) ignore AWS_ENDPOINT_URL and would send the request to AWS.
+  const helper = (name: string, file: string) =>
+    `  ${name}() ( set -a; . ${shown(file)}; set +a; aws --endpoint-url "$AWS_ENDPOINT_URL" "$@" )`;
   return [
     '',
     `${l.functionName} is waiting for uploads to ${upload} (proxy ${l.endpoint} → S3 ${s3.endpoint}).`,
@@ -53,13 +56,15 @@ export function instructions(l: LocalPlaces, d: PushDataset, s3: LocalS3): strin
       ? `Files are copied to ${delivered} and kept here (keep_files: true in push_datasets/${d.name}.yaml).`
       : `Files are moved to ${delivered}: copied, verified, then deleted from ${l.exportBucket}.`,
     '',
+    'In another terminal, two shell functions that run aws with the local keys (none stay in your shell):',
+    helper('analyst', l.analystEnv),
+    helper('receiver', l.receiverEnv),
     'Upload as an analyst (through the proxy: only writes through it reach the function):',
-    `  ${as(l.analystEnv)}`,
-    `  aws s3 cp some.csv ${upload}some.csv`,
-    `  aws s3 ls ${upload}`,
-    `  # if your aws ignores AWS_ENDPOINT_URL: aws --endpoint-url ${l.endpoint} s3 cp some.csv ${upload}some.csv`,
-    'See what arrived, as the receiver (a subshell keeps your analyst variables):',
-    `  ( ${as(l.receiverEnv)}; aws s3 ls --recursive ${delivered} )`,
+    `  analyst s3 cp some.csv ${upload}some.csv`,
+    `  analyst s3 ls ${upload}`,
+    'See what arrived, as the receiver:',
+    `  receiver s3 ls --recursive ${delivered}`,
+    'When you are done: unset -f analyst receiver',
     '',
     `Note: the receiving bucket's policy is what npm run describe -- ${d.name} prints, but its principal is the local`,
     `user ${s3.exporter.principal} (RGW names users arn:aws:iam:::user/<name>), not the exporter role.`,

@@ -1,5 +1,6 @@
 import { DEFAULT_RATES, type FaultRates } from './fault-proxy';
 import { DEFAULT_DELIVERY, formatReport, runSoak } from './soak';
+import { silenceSdkNodeWarning } from '../sdk-node-warning';
 
 const USAGE = `usage: npm run soak -- [--objects N] [--seed N[,N…]] [--rate kind=p …]
   --objects N     objects in the workload (default 2000)
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+silenceSdkNodeWarning();
 main().then(
   (code) => process.exit(code),
   (err) => {

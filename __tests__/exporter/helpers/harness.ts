@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { makeHandler, type HandlerResult } from '../../../functions/exporter/handler';
 import type { ObjectLog, ProgressLog } from '../../../functions/exporter/log';
-import { ACCOUNTS, Buckets, DATASET, localS3, PAPERWORK, type LocalS3 } from './local-s3';
+import { ACCOUNTS, Buckets, DATASET, suiteS3, PAPERWORK, type LocalS3 } from './local-s3';
 
 export { DATASET } from './local-s3';
 export const MiB = 1024 * 1024;
@@ -58,11 +58,11 @@ export class Harness {
 }
 
 /**
- * A describe block with its own export and receiving buckets on the local server; skipped (with the reason printed)
- * only outside CI when no server could be started.
+ * A describe block with its own export and receiving buckets on the local server; skipped (with one line saying why)
+ * only outside CI when no server could be started (suiteS3).
  */
 export function describeWithS3(name: string, body: (get: () => Harness) => void): void {
-  const s3 = localS3();
+  const s3 = suiteS3();
   if (!s3) {
     describe.skip(name, () => body(() => undefined as never));
     return;

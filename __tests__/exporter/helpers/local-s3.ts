@@ -14,10 +14,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { createS3Client } from '../../../functions/exporter/config';
 import { receiverStatements } from '../../../naming';
+import { localS3EnvFile } from '../../../scripts/local-s3/dir';
+import { runOrSkip, type Missing } from '../../helpers/prerequisites';
 import { nextSequencer } from './events';
+import { S3_UNAVAILABLE, s3StartFailed } from '../global-setup';
 
 /** What `npm run s3:start` writes to .local-s3/env. */
 export interface LocalS3 {
@@ -39,20 +41,11 @@ export const DATASET = 'proj';
  */
 export const ACCOUNTS = Object.freeze({ platform: '111122223333', receiver: '012345678901' });
 
-export const ENV_FILE = path.resolve(__dirname, '../../../.local-s3/env');
+export const ENV_FILE = localS3EnvFile();
 
-/**
- * The running local server, or a reason it is not there. In CI its absence is a failure, never a skip; elsewhere the
- * suites skip with the reason (the global setup tried to start it and said why it could not).
- */
+/** What `.local-s3/env` says (undefined when there is none): for scripts, which start the server themselves. */
 export function localS3(): LocalS3 | undefined {
-  const why = process.env.HUB_EXPORTS_LOCAL_S3_UNAVAILABLE;
-  if (!fs.existsSync(ENV_FILE)) {
-    const reason = why ?? `${ENV_FILE} is missing: run npm run s3:start`;
-    if (process.env.CI === 'true') throw new Error(`The local S3 server is required in CI: ${reason}`);
-    console.warn(`Skipping the exporter's S3 integration tests: ${reason}`);
-    return undefined;
-  }
+  if (!fs.existsSync(ENV_FILE)) return undefined;
   const env: Record<string, string> = {};
   for (const line of fs.readFileSync(ENV_FILE, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
@@ -72,6 +65,29 @@ export function localS3(): LocalS3 | undefined {
       principal: env.RECEIVER_PRINCIPAL,
     },
   };
+}
+
+/**
+ * Why the S3 suites cannot run, if they cannot: the global setup's reason when it could not start the server, else a
+ * missing env file (jest run without the global setup).
+ */
+function s3Missing(): Missing | undefined {
+  const reason = process.env[S3_UNAVAILABLE];
+  if (reason) return s3StartFailed(reason);
+  const what = `${ENV_FILE} is missing (no local S3 server)`;
+  return fs.existsSync(ENV_FILE) ? undefined : { what, fix: 'run npm run s3:start' };
+}
+
+let decided: { s3: LocalS3 | undefined } | undefined;
+
+/**
+ * The local server for an S3 suite, or undefined when the suite must skip (it has said so in one line). In CI its
+ * absence fails the suite instead (helpers/prerequisites.ts). Decided once per test file, however many describe
+ * blocks ask.
+ */
+export function suiteS3(): LocalS3 | undefined {
+  decided ??= { s3: runOrSkip(s3Missing()) ? localS3() : undefined };
+  return decided.s3;
 }
 
 export function clientFor(s3: LocalS3, who: 'exporter' | 'receiver'): S3Client {
