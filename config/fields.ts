@@ -38,19 +38,25 @@ export function text(
 }
 
 const DATASET_NAME = 'a dataset name (lower case letters, digits and underscores, starting with a letter)';
+const DATASET_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+/** Whether `u` is a valid dataset name (the codec's rule, for rules that check names outside it: rules.ts). */
+export const isDatasetName = (u: unknown): u is string => typeof u === 'string' && DATASET_NAME_PATTERN.test(u);
+/** The dataset name a name with capitals, hyphens, spaces or dots was meant to be: what messages suggest. */
+export const asDatasetName = (s: string): string => s.toLowerCase().replace(/[-\s.]+/g, '_');
 
 export const datasetName = text(DATASET_NAME, (s) => {
   const found = `expected ${DATASET_NAME}, found ${JSON.stringify(s)}`;
   const stem = s.replace(/\.(ya?ml)$/i, '');
   if (stem !== s) return new Refusal(`${found}: the name is the file name without ".yaml"; write "name: ${stem}"`);
-  if (/^[a-z][a-z0-9_]*$/.test(s)) return s;
-  const fixed = s.toLowerCase().replace(/[-\s.]+/g, '_');
+  if (DATASET_NAME_PATTERN.test(s)) return s;
+  const fixed = asDatasetName(s);
   if (s.includes('-')) return new Refusal(`${found}: hyphens are not allowed; use underscores: "${fixed}"`);
   if (/[A-Z]/.test(s)) return new Refusal(`${found}: capitals are not allowed; use lower case: "${fixed}"`);
   if (!/^[a-z]/.test(s)) return new Refusal(`${found}: it must start with a lower case letter`);
   const bad = s.match(/[^a-z0-9_]/)![0];
   return new Refusal(`${found}: ${JSON.stringify(bad)} is not allowed`);
-}, { type: 'string', pattern: '^[a-z][a-z0-9_]*$' });
+}, { type: 'string', pattern: DATASET_NAME_PATTERN.source });
 
 /** The S3 naming rules naming/bucket-name.ts checks, as far as JSON Schema can say them. */
 const BUCKET_NAME_SCHEMA = {

@@ -8,6 +8,7 @@ import {
   pullBucketName,
   type PlatformSettings,
 } from '../naming';
+import { asDatasetName, isDatasetName } from './fields';
 import type { PullDataset, PushDataset } from './datasets';
 import type { Path } from './yaml-source';
 
@@ -21,10 +22,8 @@ export interface RuleViolation {
   readonly message: string;
 }
 
-const DATASET_NAME = /^[a-z][a-z0-9_]*$/;
-const isDatasetName = (u: unknown): u is string => typeof u === 'string' && DATASET_NAME.test(u);
-/** What the datasetName codec suggests for a name with capitals, hyphens, spaces or dots. */
-const normalised = (s: string): string => s.trim().toLowerCase().replace(/[-\s.]+/g, '_');
+/** What the datasetName codec suggests for a name with capitals, hyphens, spaces or dots (it trims first). */
+const normalised = (s: string): string => asDatasetName(s.trim());
 
 /**
  * The name and the file's name, checked together, so that one message says which to change (the file, the name, or

@@ -72,16 +72,18 @@ describe('what a data engineer reads', () => {
     expect(e.message).not.toContain('Nothing was written');
   });
 
-  describe("AccessDenied from the receiver's KMS key", () => {
-    const key = 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    // The message KMS gives S3 to pass on, for a writer its policies do not allow.
-    const denied = s3Error(
+  /** The message KMS gives S3 to pass on when the exporter role's policies do not allow `action` on `key`. */
+  const kmsDenied = (action: string, key: string) =>
+    s3Error(
       'AccessDenied',
       403,
       `User: arn:aws:sts::593291632749:assumed-role/export_proj-move/x is not authorized to perform: ` +
-        `kms:GenerateDataKey on resource: ${key} because no identity-based policy allows the ` +
-        'kms:GenerateDataKey action',
+        `${action} on resource: ${key} because no identity-based policy allows the ${action} action`,
     );
+
+  describe("AccessDenied from the receiver's KMS key", () => {
+    const key = 'arn:aws:kms:eu-west-2:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const denied = kmsDenied('kms:GenerateDataKey', key);
     const keyStatement =
       '{"Sid":"AllowHubExportsEncryption","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::593291632749:role/' +
       'service-role/export_proj-move"},"Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"*",' +
@@ -112,12 +114,7 @@ describe('what a data engineer reads', () => {
   describe('AccessDenied from a KMS key of the source object', () => {
     // A key of the platform's account: the uploader chose it (the export bucket itself encrypts with SSE-S3).
     const key = 'arn:aws:kms:eu-west-2:593291632749:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
-    const denied = s3Error(
-      'AccessDenied',
-      403,
-      `User: arn:aws:sts::593291632749:assumed-role/export_proj-move/x is not authorized to perform: ` +
-        `kms:Decrypt on resource: ${key} because no identity-based policy allows the kms:Decrypt action`,
-    );
+    const denied = kmsDenied('kms:Decrypt', key);
     const advice =
       `s3://mojap-hub-exports/proj/a.csv (version v1) is encrypted with the KMS key ${key}, which ` +
       'arn:aws:iam::593291632749:role/service-role/export_proj-move may not use (AccessDenied): the file was ' +

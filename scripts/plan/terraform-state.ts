@@ -23,15 +23,15 @@ export type Json = Record<string, unknown>;
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * terraform offline (the test helper's runner). Every run starts the AWS provider (about 5 s of CPU, and most of this
+ * terraform offline (offline-terraform.ts). Every run starts the AWS provider (about 5 s of CPU, and most of this
  * tool's time); a quarter of that is garbage collection in a process that lives seconds, hence GOGC=off with a
  * memory limit as the backstop.
  */
-const tf = (dir: string, ...args: string[]) => runTerraform(dir, args, { GOGC: 'off', GOMEMLIMIT: '1GiB' });
+const NO_GC = { GOGC: 'off', GOMEMLIMIT: '1GiB' };
+const tf = (dir: string, ...args: string[]) => runTerraform(dir, args, NO_GC);
 
 /** Provider overrides that make every run offline, and a local state file whatever backend the settings chose. */
-export const prepare = (dir: string): Promise<void> =>
-  prepareOffline(dir, { extraEnv: { GOGC: 'off', GOMEMLIMIT: '1GiB' } });
+export const prepare = (dir: string): Promise<void> => prepareOffline(dir, { extraEnv: NO_GC });
 
 /** Plans `dir` into plan.bin; true when the plan changes anything (told without `terraform show`, a provider start). */
 export const planChanges = async (dir: string): Promise<boolean> =>
